@@ -1,0 +1,91 @@
+#pragma once
+// A per-thread event loop over TCP connections that carry Kafka-style frames
+// (4-byte big-endian length + body). Knows nothing of Kafka messages.
+//
+// Threading: a Reactor belongs to the thread that calls poll(); every method except wake()
+// must be called on that thread, and every callback runs on it.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace rawkafka::io {
+
+enum class Backend : uint8_t { automatic, uring, asio };
+std::string_view to_string(Backend backend);
+// Parses "uring", "asio" or "auto"; returns false on anything else.
+bool parse_backend(std::string_view text, Backend& out);
+
+struct Endpoint {
+  std::string host;  // name, IPv4 or IPv6 literal
+  uint16_t port = 0;
+  std::string to_string() const;  // "host:port", IPv6 as "[::1]:port"
+};
+
+// Why a connection ended or could not be made, as a sentence naming the address.
+struct IoError {
+  int code = 0;  // errno value (ECONNREFUSED, ETIMEDOUT, ECONNRESET, ...), 0 for a clean close
+  std::string message;
+};
+
+using ConnectionId = uint64_t;
+using TimerId = uint64_t;
+
+// Callbacks for one connection; all run on the reactor's thread.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  virtual void on_connected(ConnectionId id) = 0;
+  // One complete frame body (without its length prefix); the view is valid during the call.
+  virtual void on_frame(ConnectionId id, std::span<const uint8_t> frame) = 0;
+  // The buffers given to send() with this token are no longer referenced.
+  virtual void on_sent(ConnectionId id, uint64_t token) = 0;
+  // The connection failed to connect, broke, or was closed by the peer or by close().
+  // No callback for this id follows.
+  virtual void on_closed(ConnectionId id, const IoError& error) = 0;
+};
+
+struct ReactorOptions {
+  Backend backend = Backend::automatic;  // automatic: io_uring, else Asio
+  unsigned queue_depth = 256;            // io_uring submission queue entries
+  size_t max_frame_size = 256u << 20;    // larger incoming frames close the connection
+};
+
+class Reactor {
+ public:
+  // Creates a reactor for the calling thread. With Backend::automatic, falls back to Asio when
+  // io_uring cannot be set up (EPERM/ENOSYS under seccomp, old kernels). With Backend::uring,
+  // failure throws std::runtime_error with the reason.
+  static std::unique_ptr<Reactor> create(const ReactorOptions& options = {});
+  virtual ~Reactor() = default;
+
+  virtual Backend backend() const = 0;
+
+  // Starts a non-blocking connect; on_connected or on_closed follows within `timeout`.
+  virtual ConnectionId connect(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                               ConnectionHandler& handler) = 0;
+  // Queues the buffers (already framed by the caller, length prefix included) to be written in
+  // order after everything queued before. They must stay valid until on_sent(id, token).
+  virtual void send(ConnectionId id, std::span<const std::span<const uint8_t>> buffers,
+                    uint64_t token) = 0;
+  // Closes now; on_closed(id, {0, ...}) follows. Unsent buffers are released via on_sent.
+  virtual void close(ConnectionId id) = 0;
+
+  // One-shot timer; the callback runs on this thread from poll().
+  virtual TimerId schedule(std::chrono::nanoseconds delay, std::function<void()> callback) = 0;
+  virtual void cancel(TimerId id) = 0;
+
+  // Waits up to max_wait for events and runs their callbacks; returns how many ran.
+  virtual size_t poll(std::chrono::nanoseconds max_wait) = 0;
+  // Thread-safe: makes a blocked or next poll() return promptly.
+  virtual void wake() = 0;
+};
+
+// Pins the calling thread to one CPU core; returns false (and leaves it unpinned) on failure.
+bool pin_current_thread(int core);
+
+}  // namespace rawkafka::io

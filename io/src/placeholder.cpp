@@ -1,0 +1,2 @@
+// Replaced as codecs land.
+namespace rawkafka::io {}
