@@ -1,0 +1,150 @@
+#pragma once
+// The producer: takes records from any thread, batches them per partition on the core that owns
+// the partition, and ships RecordBatch v2 frames to partition leaders over each core's reactor.
+//
+// Threading model (thread per core):
+//  - `threads` core threads, each pinned to one CPU where possible, each with its own
+//    io::Reactor, its own connections, its own partitions' open batches and buffer pool.
+//  - Producer::produce() may be called from any thread: the record is copied into a ring owned
+//    by (calling thread, owning core) and the core appends it to its batch. No lock is shared.
+//  - Producer::run_on_cores() runs a body on every core thread; CoreProducer::produce() there
+//    appends straight into that core's batches (the fast path tools/rawproduce uses).
+//
+// Errors are values on the hot path (ProduceStatus, DeliveryReport::error_code); exceptions only
+// at construction (ProducerError) and for invalid configuration.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "rawkafka/client/config.hpp"
+#include "rawkafka/client/histogram.hpp"
+#include "rawkafka/io/reactor.hpp"
+#include "rawkafka/protocol/record_batch.hpp"
+#include "rawkafka/protocol/wire.hpp"
+
+namespace rawkafka::client {
+
+// Thrown by the constructor when no bootstrap broker answers (the message names the addresses
+// tried and why each failed) or when the configuration cannot work.
+class ProducerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One record to send. The producer copies the bytes before produce() returns.
+struct OutgoingRecord {
+  std::string_view topic;
+  int32_t partition = -1;  // -1: chosen by the partitioner (murmur2 of the key, else sticky)
+  std::optional<protocol::Bytes> key;
+  std::optional<protocol::Bytes> value;
+  std::span<const protocol::RecordHeader> headers = {};
+  int64_t timestamp_ms = -1;  // -1: now
+};
+
+// The outcome of one record, given to the delivery callback.
+struct DeliveryReport {
+  std::string_view topic;
+  int32_t partition = -1;
+  int64_t offset = -1;      // the record's offset; -1 when unknown (acks=0) or failed
+  int16_t error_code = 0;   // 0 on success; a broker error code, or -1 for a local failure
+  std::string_view error;   // empty on success; "NAME: message" or a local reason
+  int64_t latency_ns = 0;   // produce() to acknowledgement (or failure)
+  uint64_t user_token = 0;  // as given to produce()
+};
+
+// Runs on a core thread; keep it short (it delays that core's I/O).
+using DeliveryCallback = std::function<void(const DeliveryReport&)>;
+
+enum class ProduceStatus : uint8_t {
+  queued,            // accepted; its outcome will be counted (and reported to the callback)
+  buffer_full,       // buffer.memory is used up and buffer.full.policy=fail (or max.block.ms passed)
+  record_too_large,  // the encoded record exceeds max.request.size
+  unknown_topic,     // not in metadata after waiting max.block.ms, or partition out of range
+  closed,            // close() was called (or is under way)
+};
+std::string_view to_string(ProduceStatus status);
+
+struct ProducerStats {
+  uint64_t records_enqueued = 0;  // accepted by produce()
+  uint64_t records_acked = 0;     // acknowledged by the broker (acks=0: written to the socket)
+  uint64_t records_failed = 0;    // failed for good (error reported)
+  uint64_t bytes_acked = 0;       // encoded batch bytes (after compression) acknowledged
+  uint64_t batches_acked = 0;
+  uint64_t requests_sent = 0;     // Produce requests written
+  uint64_t retries = 0;           // batches sent again after a retriable error
+  LatencySnapshot latency;        // produce() to acknowledgement, nanoseconds
+  io::Backend backend = io::Backend::automatic;  // what the reactors actually run on
+  int16_t produce_version = -1;   // negotiated Produce version
+  unsigned threads = 0;
+  std::string last_error;         // the most recent failure reason, empty if none
+};
+
+// The producer as seen from inside one core thread (see Producer::run_on_cores).
+// Not thread-safe: use it only on the core thread that handed it to you.
+class CoreProducer {
+ public:
+  virtual ~CoreProducer() = default;
+  // Appends the record to the batch of its partition on this core. A record whose partition
+  // belongs to another core is handed over through that core's ring. Polls this core's
+  // reactor as batches become ready, and waits here (running I/O) while buffer.memory is
+  // used up, unless buffer.full.policy=fail.
+  virtual ProduceStatus produce(const OutgoingRecord& record, uint64_t user_token = 0) = 0;
+  // Runs this core's pending I/O and timers without blocking; call it when idle.
+  virtual void poll() = 0;
+  // 0 .. threads-1.
+  virtual unsigned core_index() const = 0;
+  // Set once close() or request_stop() asks workloads to stop; bodies should return.
+  virtual bool stopping() const = 0;
+  // Partitions of `topic` (-1 when unknown). Unkeyed records with partition -1 stick to
+  // partitions this core owns, so they never cross cores.
+  virtual int32_t partition_count(std::string_view topic) = 0;
+};
+
+class Producer {
+ public:
+  // Connects to bootstrap.servers (each address in turn), negotiates API versions, reads
+  // metadata, obtains a producer id when idempotent, and starts the core threads.
+  // Throws ProducerError naming the addresses if no broker answers within request.timeout.ms.
+  explicit Producer(ProducerConfig config);
+  // close(delivery.timeout.ms).
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Any thread. Copies the record and hands it to the core that owns its partition.
+  ProduceStatus produce(const OutgoingRecord& record, uint64_t user_token = 0);
+
+  // Runs `body` once on each core thread, concurrently, and returns when every body has
+  // returned. Records produced there go straight into that core's batches.
+  void run_on_cores(std::function<void(CoreProducer&)> body);
+
+  // Waits until everything produced so far is acknowledged or failed; false on timeout.
+  bool flush(std::chrono::milliseconds timeout);
+  // Asks run_on_cores bodies to stop (CoreProducer::stopping()); async-signal-safe.
+  void request_stop() noexcept;
+  // Delivers or fails everything held within `timeout` (unsent records then fail with
+  // "delivery timed out" / "producer closed"), and stops the core threads. Idempotent.
+  void close(std::chrono::milliseconds timeout);
+
+  // Thread-safe snapshot; per-core counters and histograms summed.
+  ProducerStats stats() const;
+  // Optional; set before producing. Runs on core threads.
+  void set_delivery_callback(DeliveryCallback callback);
+  // From metadata; -1 for a topic the cluster does not have. May fetch metadata (blocking).
+  int32_t partition_count(std::string_view topic);
+
+  const ProducerConfig& config() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rawkafka::client
