@@ -63,10 +63,9 @@ struct RecordHeader {
   std::optional<Bytes> value;
 };
 
-// Bytes one record takes on the wire, its length varint included.
-inline size_t record_wire_size_for(int64_t timestamp_delta, int32_t offset_delta,
-                                   std::optional<Bytes> key, std::optional<Bytes> value,
-                                   std::span<const RecordHeader> headers = {}) {
+// Bytes of one record after its length varint.
+inline size_t record_body_size(int64_t timestamp_delta, int32_t offset_delta, std::optional<Bytes> key,
+                               std::optional<Bytes> value, std::span<const RecordHeader> headers = {}) {
   size_t body = 1 + varlong_size(timestamp_delta) + varint_size(offset_delta);
   body += key ? varint_size(int32_t(key->size())) + key->size() : 1;
   body += value ? varint_size(int32_t(value->size())) + value->size() : 1;
@@ -75,6 +74,13 @@ inline size_t record_wire_size_for(int64_t timestamp_delta, int32_t offset_delta
     body += varint_size(int32_t(h.key.size())) + h.key.size();
     body += h.value ? varint_size(int32_t(h.value->size())) + h.value->size() : 1;
   }
+  return body;
+}
+
+// Bytes one record takes on the wire, its length varint included.
+inline size_t record_wire_size_for(int64_t timestamp_delta, int32_t offset_delta, std::optional<Bytes> key,
+                                   std::optional<Bytes> value, std::span<const RecordHeader> headers = {}) {
+  const size_t body = record_body_size(timestamp_delta, offset_delta, key, value, headers);
   return varint_size(int32_t(body)) + body;
 }
 
@@ -171,7 +177,7 @@ class RecordBatchWriter {
   int32_t record_count() const { return count_; }
   bool empty() const { return count_ == 0; }
   int64_t base_timestamp() const { return base_timestamp_; }
-  int64_t max_timestamp() const { return max_timestamp_; }
+  int64_t max_timestamp() const { return max_timestamp_; }  // base_timestamp() while empty
   // The records section as appended (uncompressed), after the 61-byte header.
   Bytes records() const {
     return size_ >= kRecordBatchHeaderSize ? Bytes{data_ + kRecordBatchHeaderSize, size_ - kRecordBatchHeaderSize}
@@ -188,7 +194,8 @@ class RecordBatchWriter {
     return p;
   }
   void note_appended(int64_t timestamp) {
-    if (timestamp > max_timestamp_) max_timestamp_ = timestamp;
+    // maxTimestamp is the largest record timestamp (the first record sets it).
+    if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
     ++count_;
   }
   void patch_header(uint8_t* header, size_t batch_size, int16_t attributes,
