@@ -4,11 +4,13 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "rawkafka/io/reactor.hpp"
+#include "rawkafka/protocol/wire.hpp"
 
 namespace rawkafka::client {
 
@@ -45,6 +47,7 @@ struct PartitionDescription {
 
 struct TopicDescription {
   std::string name;
+  protocol::Uuid topic_id;                       // zero when the broker's Metadata is < v10
   std::vector<PartitionDescription> partitions;  // sorted by partition index
   std::vector<BrokerAddress> brokers;            // every broker in the metadata
   int32_t controller_id = -1;
@@ -58,6 +61,37 @@ struct AdminOptions {
   std::string client_id = "rawkafka";
   io::Backend backend = io::Backend::automatic;
   std::chrono::milliseconds request_timeout{30000};
+};
+
+class BrokerChannel;
+
+// One connection (to the first bootstrap broker that answers) reused across admin calls.
+// Owns a reactor for the calling thread; use it on that thread only.
+class AdminClient {
+ public:
+  AdminClient(const std::vector<io::Endpoint>& bootstrap, const AdminOptions& options = {});
+  ~AdminClient();
+  AdminClient(const AdminClient&) = delete;
+  AdminClient& operator=(const AdminClient&) = delete;
+
+  // See the free functions below.
+  AdminResult create(std::string_view name, int32_t partitions, int16_t replication_factor,
+                     std::chrono::milliseconds timeout);
+  AdminResult describe(std::string_view name, TopicDescription& out, std::chrono::milliseconds timeout);
+  AdminResult wait_for_leaders(std::string_view name, int32_t min_partitions,
+                               std::chrono::milliseconds timeout, TopicDescription* out = nullptr);
+
+  // The connected channel (connecting first if needed); nullptr with `result` set on failure.
+  BrokerChannel* channel(std::chrono::milliseconds timeout, AdminResult& result);
+  io::Reactor* reactor() { return reactor_.get(); }
+
+ private:
+  AdminResult ensure_connected(std::chrono::milliseconds timeout);
+
+  std::vector<io::Endpoint> bootstrap_;
+  AdminOptions options_;
+  std::unique_ptr<io::Reactor> reactor_;
+  std::unique_ptr<BrokerChannel> channel_;
 };
 
 // Creates `name` with `partitions` partitions and `replication_factor` replicas (via the

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -146,8 +147,16 @@ class BrokerChannel final : private io::ConnectionHandler {
   bool send_pending_ = false;
   uint64_t send_token_ = 0;
   std::vector<uint8_t> send_buffer_;
+  std::span<const uint8_t> send_spans_[1];
   std::vector<uint8_t> response_;  // the awaited response frame (header + body)
   std::vector<protocol::ApiVersionRange> broker_versions_;
 };
+
+// Connects to the first of `bootstrap` that answers (in order). On failure returns nullptr
+// and sets `status` to one sentence naming every address tried and why each failed.
+std::unique_ptr<BrokerChannel> connect_any(io::Reactor& reactor,
+                                           const std::vector<io::Endpoint>& bootstrap,
+                                           const BrokerChannelOptions& options,
+                                           ChannelStatus& status);
 
 }  // namespace rawkafka::client

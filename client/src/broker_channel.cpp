@@ -1,0 +1,227 @@
+#include "rawkafka/client/broker_channel.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "rawkafka/protocol/errors.hpp"
+#include "rawkafka/protocol/messages/api_versions.hpp"
+
+namespace rawkafka::client {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// Polls in short slices so that a deadline is honoured even when nothing happens.
+constexpr std::chrono::milliseconds kPollSlice{50};
+
+std::string errno_text(int code) { return code ? std::strerror(code) : "connection closed"; }
+}  // namespace
+
+BrokerChannel::BrokerChannel(io::Reactor& reactor, io::Endpoint endpoint,
+                             BrokerChannelOptions options)
+    : reactor_(reactor), endpoint_(std::move(endpoint)), options_(std::move(options)) {}
+
+BrokerChannel::~BrokerChannel() { close(); }
+
+void BrokerChannel::close() {
+  if (state_ == State::connecting || state_ == State::connected) {
+    reactor_.close(connection_);
+    // on_closed (and on_sent for unsent buffers) arrive from poll(); drain them so no
+    // callback can reach this object after it is gone.
+    auto deadline = Clock::now() + std::chrono::milliseconds(1000);
+    while ((state_ == State::connecting || state_ == State::connected || send_pending_) &&
+           Clock::now() < deadline) {
+      reactor_.poll(kPollSlice);
+    }
+  }
+  state_ = State::closed;
+}
+
+std::optional<int16_t> BrokerChannel::version_for(protocol::ApiKey key) const {
+  if (broker_versions_.empty()) return std::nullopt;
+  return protocol::negotiate(key, broker_versions_);
+}
+
+ChannelStatus BrokerChannel::connect() {
+  if (state_ == State::connected) return {};
+  state_ = State::connecting;
+  close_reason_.clear();
+  send_pending_ = false;
+  response_ready_ = false;
+  awaited_correlation_id_ = -1;
+  connection_ = reactor_.connect(endpoint_, options_.connect_timeout, *this);
+  // The reactor reports on_connected or on_closed within the timeout; allow it a little slack.
+  auto deadline = Clock::now() + options_.connect_timeout + std::chrono::milliseconds(500);
+  while (state_ == State::connecting && Clock::now() < deadline) reactor_.poll(kPollSlice);
+  if (state_ == State::connecting) {
+    close();
+    return {ChannelError::connect_failed,
+            "could not connect to " + endpoint_.to_string() + " within " +
+                std::to_string(options_.connect_timeout.count()) + " ms"};
+  }
+  if (state_ != State::connected) {
+    std::string why = close_reason_.empty() ? "connection refused" : close_reason_;
+    if (why.find(endpoint_.to_string()) == std::string::npos) {
+      why = "could not connect to " + endpoint_.to_string() + ": " + why;
+    }
+    return {ChannelError::connect_failed, why};
+  }
+  ChannelStatus st = negotiate_versions();
+  if (!st.ok()) close();
+  return st;
+}
+
+ChannelStatus BrokerChannel::negotiate_versions() {
+  // ApiVersions v3 first (flexible, carries our software name); a broker that does not know
+  // v3 answers with UNSUPPORTED_VERSION in a v0 body listing its range.
+  protocol::ApiVersionsRequest request;
+  request.client_software_name = "rawkafka";
+  request.client_software_version = "0.1.0";
+  for (int16_t version : {int16_t(3), int16_t(0)}) {
+    protocol::ApiVersionsResponse response;
+    ChannelStatus st = call(request, response, version, options_.request_timeout);
+    if (!st.ok()) return st;
+    if (response.error_code == int16_t(protocol::ErrorCode::UNSUPPORTED_VERSION) && version != 0) {
+      continue;
+    }
+    if (response.error_code != 0) {
+      return {ChannelError::bad_response,
+              endpoint_.to_string() + " answered ApiVersions with " +
+                  std::string(protocol::error_name(response.error_code))};
+    }
+    broker_versions_ = std::move(response.api_keys);
+    return {};
+  }
+  return {ChannelError::unsupported_version,
+          endpoint_.to_string() + " does not accept any ApiVersions version we speak"};
+}
+
+ChannelStatus BrokerChannel::flush_send(std::chrono::milliseconds timeout) {
+  // Wait for the previous send's buffers to be released before reusing send_buffer_.
+  send_pending_ = true;
+  send_token_++;
+  send_spans_[0] = std::span<const uint8_t>(send_buffer_.data(), send_buffer_.size());
+  reactor_.send(connection_, std::span<const std::span<const uint8_t>>(send_spans_, 1), send_token_);
+  auto deadline = Clock::now() + timeout;
+  while (send_pending_ && state_ == State::connected && Clock::now() < deadline) {
+    reactor_.poll(kPollSlice);
+  }
+  if (state_ != State::connected) {
+    return {ChannelError::closed, endpoint_.to_string() + " closed the connection: " +
+                                      (close_reason_.empty() ? "connection closed" : close_reason_)};
+  }
+  if (send_pending_) {
+    close();
+    return {ChannelError::timed_out, "could not send to " + endpoint_.to_string() + " within " +
+                                         std::to_string(timeout.count()) + " ms"};
+  }
+  return {};
+}
+
+ChannelStatus BrokerChannel::exchange(int32_t correlation_id, std::chrono::milliseconds timeout,
+                                      protocol::ApiKey key) {
+  response_ready_ = false;
+  response_.clear();
+  awaited_correlation_id_ = correlation_id;
+  auto deadline = Clock::now() + timeout;
+  send_pending_ = true;
+  send_token_++;
+  send_spans_[0] = std::span<const uint8_t>(send_buffer_.data(), send_buffer_.size());
+  reactor_.send(connection_, std::span<const std::span<const uint8_t>>(send_spans_, 1), send_token_);
+  while (!response_ready_ && state_ == State::connected && Clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    reactor_.poll(std::min<std::chrono::milliseconds>(kPollSlice, left + std::chrono::milliseconds(1)));
+  }
+  awaited_correlation_id_ = -1;
+  if (response_ready_) {
+    // The response cannot arrive before the request left; on_sent normally came already.
+    while (send_pending_ && state_ == State::connected) reactor_.poll(std::chrono::milliseconds(0));
+    return {};
+  }
+  if (state_ != State::connected) {
+    return {ChannelError::closed,
+            endpoint_.to_string() + " closed the connection while we waited for its " +
+                std::string(protocol::api_name(key)) + " response" +
+                (close_reason_.empty() ? std::string() : ": " + close_reason_)};
+  }
+  close();
+  return {ChannelError::timed_out, "no " + std::string(protocol::api_name(key)) + " response from " +
+                                       endpoint_.to_string() + " within " +
+                                       std::to_string(timeout.count()) + " ms"};
+}
+
+ChannelStatus BrokerChannel::unsupported(protocol::ApiKey key) const {
+  if (!connected()) return not_connected();
+  return {ChannelError::unsupported_version,
+          endpoint_.to_string() + " does not support a version of " +
+              std::string(protocol::api_name(key)) + " that we speak"};
+}
+
+ChannelStatus BrokerChannel::not_connected() const {
+  return {ChannelError::not_connected,
+          "not connected to " + endpoint_.to_string() +
+              (close_reason_.empty() ? std::string() : " (" + close_reason_ + ")")};
+}
+
+ChannelStatus BrokerChannel::bad_response(protocol::ApiKey key, const char* why) {
+  close();
+  return {ChannelError::bad_response, "the " + std::string(protocol::api_name(key)) +
+                                          " response from " + endpoint_.to_string() +
+                                          " is unreadable: " + why};
+}
+
+void BrokerChannel::on_connected(io::ConnectionId id) {
+  if (id == connection_ && state_ == State::connecting) state_ = State::connected;
+}
+
+void BrokerChannel::on_frame(io::ConnectionId id, std::span<const uint8_t> frame) {
+  if (id != connection_ || awaited_correlation_id_ < 0) return;
+  // Every response starts with its correlation id; ignore any that is not the awaited one
+  // (a late answer to a request that timed out cannot happen: we close on timeout).
+  if (frame.size() < 4) return;
+  int32_t cid = int32_t(protocol::detail::load_be32(frame.data()));
+  if (cid != awaited_correlation_id_) return;
+  response_.assign(frame.begin(), frame.end());
+  response_ready_ = true;
+}
+
+void BrokerChannel::on_sent(io::ConnectionId id, uint64_t token) {
+  if (id == connection_ && token == send_token_) send_pending_ = false;
+}
+
+void BrokerChannel::on_closed(io::ConnectionId id, const io::IoError& error) {
+  if (id != connection_) return;
+  if (close_reason_.empty()) {
+    close_reason_ = error.message.empty() ? errno_text(error.code) : error.message;
+  }
+  send_pending_ = false;
+  state_ = State::closed;
+}
+
+}  // namespace rawkafka::client
+
+namespace rawkafka::client {
+
+std::unique_ptr<BrokerChannel> connect_any(io::Reactor& reactor,
+                                           const std::vector<io::Endpoint>& bootstrap,
+                                           const BrokerChannelOptions& options,
+                                           ChannelStatus& status) {
+  std::string reasons;
+  ChannelError last = ChannelError::connect_failed;
+  for (const io::Endpoint& endpoint : bootstrap) {
+    auto channel = std::make_unique<BrokerChannel>(reactor, endpoint, options);
+    ChannelStatus st = channel->connect();
+    if (st.ok()) {
+      status = {};
+      return channel;
+    }
+    last = st.error;
+    if (!reasons.empty()) reasons += "; ";
+    reasons += st.message;
+  }
+  if (bootstrap.empty()) reasons = "no bootstrap address given";
+  status = {last, bootstrap.size() > 1 ? "no bootstrap broker answered: " + reasons : reasons};
+  return nullptr;
+}
+
+}  // namespace rawkafka::client
