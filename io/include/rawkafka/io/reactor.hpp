@@ -55,12 +55,26 @@ struct ReactorOptions {
   size_t max_frame_size = 256u << 20;    // larger incoming frames close the connection
 };
 
+// Counters since the reactor was created; for tests and benchmarks.
+struct ReactorStats {
+  uint64_t submits = 0;          // system calls that handed requests to the kernel (or waited)
+  uint64_t send_requests = 0;    // gathered writes issued
+  uint64_t partial_sends = 0;    // writes that left part of their chain unsent
+  uint64_t recv_requests = 0;    // reads completed with data
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t frames_received = 0;
+};
+
 class Reactor {
  public:
   // Creates a reactor for the calling thread. With Backend::automatic, falls back to Asio when
   // io_uring cannot be set up (EPERM/ENOSYS under seccomp, old kernels). With Backend::uring,
   // failure throws std::runtime_error with the reason.
   static std::unique_ptr<Reactor> create(const ReactorOptions& options = {});
+  // Destroying a reactor closes every connection and cancels every timer WITHOUT invoking any
+  // handler or timer callback (they may already be gone); it returns once the kernel no longer
+  // references any buffer, so buffers of unfinished sends may be freed right after.
   virtual ~Reactor() = default;
 
   virtual Backend backend() const = 0;
@@ -73,16 +87,22 @@ class Reactor {
   virtual void send(ConnectionId id, std::span<const std::span<const uint8_t>> buffers,
                     uint64_t token) = 0;
   // Closes now; on_closed(id, {0, ...}) follows. Unsent buffers are released via on_sent.
+  // Nothing runs inside close() itself: no on_frame/on_connected is delivered for the id after
+  // it, and its on_sent (for every chain not yet reported) and then on_closed come from a later
+  // poll(), once the kernel has let go of the buffers.
   virtual void close(ConnectionId id) = 0;
 
   // One-shot timer; the callback runs on this thread from poll().
   virtual TimerId schedule(std::chrono::nanoseconds delay, std::function<void()> callback) = 0;
   virtual void cancel(TimerId id) = 0;
 
-  // Waits up to max_wait for events and runs their callbacks; returns how many ran.
+  // Waits up to max_wait for events and runs their callbacks; returns how many ran. Not to be
+  // called from inside a callback.
   virtual size_t poll(std::chrono::nanoseconds max_wait) = 0;
   // Thread-safe: makes a blocked or next poll() return promptly.
   virtual void wake() = 0;
+
+  virtual ReactorStats stats() const { return {}; }
 };
 
 // Pins the calling thread to one CPU core; returns false (and leaves it unpinned) on failure.
