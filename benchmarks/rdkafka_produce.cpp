@@ -20,6 +20,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -39,7 +40,9 @@ struct Options {
   double throughput = -1;  // records/s; <= 0: as fast as possible
   PayloadKind payload = PayloadKind::random;
   bool keys = false;
-  bool copy = true;  // RD_KAFKA_MSG_F_COPY; --no-copy hands librdkafka the pool's bytes
+  // --copy: RD_KAFKA_MSG_F_COPY. By default librdkafka is handed the pool's bytes without a
+  // copy (they outlive the producer): its fastest legitimate use for this workload.
+  bool copy = false;
   int partitions = 0;  // > 0: create the topic first (existing topic is fine)
   int replication_factor = 1;
   std::vector<std::pair<std::string, std::string>> props;
@@ -55,7 +58,7 @@ constexpr const char* kUsage =
     "usage: rdkafka_produce --topic T --num-records N [--record-size BYTES]\n"
     "         [--payload json-logs|random] [--keys] [--throughput RECORDS_PER_SEC|-1]\n"
     "         [--bootstrap-server HOST:PORT] [--partitions N [--replication-factor R]]\n"
-    "         [--producer-props k=v ...] [--no-copy] [--write-payload-file PATH] [--json]\n";
+    "         [--producer-props k=v ...] [--copy] [--write-payload-file PATH] [--json]\n";
 
 uint64_t parse_number(std::string_view flag, const char* text) {
   char* end = nullptr;
@@ -89,8 +92,8 @@ Options parse_options(int argc, char** argv) {
         throw UsageError(std::string("--payload is json-logs or random, got '") + v + "'");
     } else if (a == "--keys") {
       o.keys = true;
-    } else if (a == "--no-copy") {
-      o.copy = false;
+    } else if (a == "--copy") {
+      o.copy = true;
     } else if (a == "--partitions") {
       o.partitions = int(parse_number(a, value(i)));
     } else if (a == "--replication-factor") {
@@ -196,7 +199,28 @@ rd_kafka_t* make_producer(const Options& o, Deliveries& deliveries) {
   return rk;
 }
 
-// Creates the topic through the Admin API; an existing topic is fine.
+// Waits until the metadata lists every partition of the topic with a leader, so that the timed
+// run does not start with the producer waiting for a new topic to appear.
+void wait_for_leaders(rd_kafka_t* rk, const Options& o) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, o.topic.c_str(), nullptr);
+  auto ready = [&] {
+    const rd_kafka_metadata_t* md = nullptr;
+    if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) return false;
+    bool ok = md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+              md->topics[0].partition_cnt >= o.partitions;
+    for (int i = 0; ok && i < md->topics[0].partition_cnt; ++i)
+      ok = md->topics[0].partitions[i].leader >= 0 && md->topics[0].partitions[i].err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_metadata_destroy(md);
+    return ok;
+  };
+  const int64_t deadline = now_ns() + int64_t(30e9);
+  bool ok = false;
+  while (!(ok = ready()) && now_ns() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  rd_kafka_topic_destroy(rkt);
+  if (!ok) throw std::runtime_error("topic " + o.topic + " has no leader for every partition after 30 s");
+}
+
+// Creates the topic through the Admin API (an existing topic is fine) and waits for its leaders.
 void create_topic(rd_kafka_t* rk, const Options& o) {
   char err[512];
   rd_kafka_NewTopic_t* topic =
@@ -226,6 +250,7 @@ void create_topic(rd_kafka_t* rk, const Options& o) {
   rd_kafka_queue_destroy(queue);
   rd_kafka_NewTopic_destroy(topic);
   if (!failure.empty()) throw std::runtime_error("cannot create topic " + o.topic + ": " + failure);
+  wait_for_leaders(rk, o);
 }
 
 void write_payload_file(const Options& o, const std::vector<std::string>& pool) {

@@ -1,0 +1,26 @@
+# Two panels from bench_compare's results.dat: median records/s and median client CPU ns/record,
+# clustered by scenario, one bar per client.
+# gnuplot -e "datafile='results.dat'; outfile='results.svg'; nclients=3; subtitle='...'" chart.gp
+set terminal svg size 1000,760 dynamic font "sans,12" background rgb "white"
+set output outfile
+set datafile missing "-"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set grid ytics
+set key top right
+set yrange [0:*]
+set linetype 1 lc rgb "#d62728"
+set linetype 2 lc rgb "#1f77b4"
+set linetype 3 lc rgb "#2ca02c"
+set multiplot layout 2,1 title "Producing to Kafka: rawkafka, librdkafka, Java (".subtitle.")"
+set title "throughput (higher is better)"
+set ylabel "records/s"
+set format y "%.1s%c"
+plot for [i=2:nclients+1] datafile index 0 using i:xtic(1) title columnheader(i)
+set title "client CPU per record (lower is better)"
+set ylabel "CPU ns/record"
+set format y "%.0f"
+plot for [i=2:nclients+1] datafile index 1 using i:xtic(1) title columnheader(i)
+unset multiplot

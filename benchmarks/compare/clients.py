@@ -1,0 +1,154 @@
+"""The three producers of the comparison: how to run each one and how to read its report.
+
+Every client gets the same topic layout, the same records (the seeded pool of
+benchmarks/payload.hpp; the Java tool reads it from a payload file) and the same producer
+properties. Client CPU is the user+sys time of the client's process tree, from wait4().
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+
+class RunFailed(Exception):
+    pass
+
+
+def run_measured(argv, log_path, timeout_s, env=None):
+    """Runs argv with stdout+stderr to log_path; returns (exit code, output, cpu seconds, wall s)."""
+    with open(log_path, "wb") as log:
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+        deadline = start + timeout_s
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                os.killpg(proc.pid, signal.SIGKILL)
+                pid, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.02)
+        wall = time.monotonic() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    with open(log_path, "r", errors="replace") as f:
+        output = f.read()
+    if wall > timeout_s:
+        raise RunFailed(f"{argv[0]} ran past {timeout_s:.0f} s (log: {log_path})")
+    return proc.returncode, output, usage.ru_utime + usage.ru_stime, wall
+
+
+def last_json_object(output):
+    for line in reversed(output.splitlines()):
+        line = line.strip()
+        if line.startswith("{") and line.endswith("}"):
+            return json.loads(line)
+    return None
+
+
+def props_args(props):
+    return [f"{k}={v}" for k, v in props.items()]
+
+
+class NativeClient:
+    """rawproduce and rdkafka_produce: same flags, one JSON object on stdout."""
+
+    def __init__(self, name, binary, extra_args=()):
+        self.name = name
+        self.binary = binary
+        self.extra_args = list(extra_args)
+
+    def command(self, bootstrap, topic, scenario, payload_file):
+        argv = [self.binary, "--bootstrap-server", bootstrap, "--topic", topic,
+                "--num-records", str(scenario["records"]),
+                "--record-size", str(scenario["record_size"]),
+                "--payload", scenario["payload"], "--throughput", "-1", "--json"]
+        argv += self.extra_args
+        argv += ["--producer-props"] + props_args(scenario["props"])
+        return argv
+
+    def parse(self, output):
+        report = last_json_object(output)
+        if report is None:
+            raise RunFailed(f"{self.name} printed no JSON report")
+        latency = report.get("latency_ms", {})
+        return {
+            "records_sent": int(report["records_sent"]),
+            "records_per_sec": float(report["records_per_sec"]),
+            "mb_per_sec": float(report["mb_per_sec"]),
+            "p50_ms": float(latency.get("p50", 0)),
+            "p99_ms": float(latency.get("p99", 0)),
+            "self_reported_cpu_ns_per_record": report.get("client_cpu_ns_per_record"),
+            "details": {k: report[k] for k in ("backend", "produce_version", "librdkafka_version")
+                        if k in report},
+        }
+
+
+JAVA_FINAL_LINE = re.compile(
+    r"(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, "
+    r"([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th")
+
+
+class JavaClient:
+    """org.apache.kafka.tools.ProducerPerformance through scripts/kafka-local tool."""
+
+    name = "java"
+
+    def __init__(self, kafka_local):
+        self.kafka_local = kafka_local
+        self._props_flag = None
+
+    def props_flag(self):
+        # --producer-props is deprecated in recent tools in favour of --command-property.
+        if self._props_flag is None:
+            help_text = subprocess.run([self.kafka_local, "tool", "producer-perf-test", "--help"],
+                                       capture_output=True, text=True).stdout
+            self._props_flag = "--command-property" if "--command-property" in help_text \
+                else "--producer-props"
+        return self._props_flag
+
+    def command(self, bootstrap, topic, scenario, payload_file):
+        argv = [self.kafka_local, "tool", "producer-perf-test", "--topic", topic,
+                "--num-records", str(scenario["records"]), "--throughput", "-1"]
+        if payload_file:
+            argv += ["--payload-file", payload_file]
+        else:
+            argv += ["--record-size", str(scenario["record_size"])]
+        props = dict(scenario["props"], **{"bootstrap.servers": bootstrap})
+        argv += [self.props_flag()] + props_args(props)
+        return argv
+
+    def parse(self, output):
+        finals = JAVA_FINAL_LINE.findall(output)
+        if not finals:
+            raise RunFailed("ProducerPerformance printed no final summary line")
+        sent, rps, mbps, _avg, _max, p50, _p95, p99, _p999 = finals[-1]
+        return {
+            "records_sent": int(sent),
+            "records_per_sec": float(rps),
+            "mb_per_sec": float(mbps),
+            "p50_ms": float(p50),
+            "p99_ms": float(p99),
+            "self_reported_cpu_ns_per_record": None,
+            "details": {},
+        }
+
+
+def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s):
+    argv = client.command(bootstrap, topic, scenario, payload_file)
+    code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s)
+    if code != 0:
+        tail = "\n".join(output.splitlines()[-5:])
+        raise RunFailed(f"{client.name} exited with {code} (log: {log_path}):\n{tail}")
+    result = client.parse(output)
+    if result["records_sent"] != scenario["records"]:
+        raise RunFailed(f"{client.name} sent {result['records_sent']} of {scenario['records']} records")
+    result["cpu_s"] = cpu_s
+    result["wall_s"] = wall_s
+    result["cpu_ns_per_record"] = cpu_s * 1e9 / max(result["records_sent"], 1)
+    result["command"] = argv
+    return result
