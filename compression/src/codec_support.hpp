@@ -19,12 +19,23 @@ std::unique_ptr<Codec> make_zstd_codec(int level);
 // Bytes a decompressor may write before it first grows `out`, when nothing better is known.
 inline constexpr size_t kFirstOutputStep = 64 * 1024;
 
-// Makes `out` at least `want` bytes long (never more than `limit`), without shrinking it.
-// Growing within the vector's capacity reuses it: steady state allocates nothing, and only the
-// bytes beyond the previous size get value-initialised.
+// Resizes `out` to `size`, reserving exactly that much when it must reallocate (resize() alone
+// may double the capacity, past the caller's limit).
+inline void grow_output(std::vector<uint8_t>& out, size_t size) {
+  if (size > out.capacity()) out.reserve(size);
+  out.resize(size);
+}
+
+// Sets up `out` as a decompressor's working area: at least `want` bytes and never more than
+// `limit`. It is not shrunk below `want`: growing within the vector's capacity reuses it, so
+// steady state allocates nothing and only bytes beyond the previous size get value-initialised.
 inline void ensure_output_size(std::vector<uint8_t>& out, size_t want, size_t limit) {
   if (want > limit) want = limit;
-  if (out.size() < want) out.resize(want);
+  if (out.size() > limit) {
+    out.resize(limit);
+  } else if (out.size() < want) {
+    grow_output(out, want);
+  }
 }
 
 // The next size of a growing output: double, at least kFirstOutputStep, capped at `limit`.

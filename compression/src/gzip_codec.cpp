@@ -39,8 +39,10 @@ class GzipCodec final : public Codec {
   CompressionType type() const override { return CompressionType::gzip; }
 
   size_t max_compressed_size(size_t input_size) const override {
-    // deflateBound() counts the gzip header and trailer for this stream's settings.
-    return deflateBound(const_cast<z_stream*>(&deflate_), uLong(input_size));
+    // compressBound() is zlib's bound for these settings (window 15, memLevel 8) with the
+    // 6-byte zlib wrapper; the gzip wrapper (no name, comment or extra field) takes 18.
+    // deflateBound() would not do: it drops the wrapper once a stream has finished.
+    return compressBound(uLong(input_size)) - 6 + 18;
   }
 
   CodecResult compress(std::span<const uint8_t> input, std::span<uint8_t> output) override {
@@ -89,7 +91,7 @@ class GzipCodec final : public Codec {
     for (;;) {
       bool at_limit = produced == out.size();
       if (at_limit && out.size() < limit) {
-        out.resize(next_output_size(out.size(), limit));
+        grow_output(out, next_output_size(out.size(), limit));
         at_limit = false;
       }
       uint8_t* dst = at_limit ? &probe : out.data() + produced;

@@ -96,7 +96,7 @@ class Lz4Codec final : public Codec {
     while (in_left > 0 || expect != 0) {
       bool at_limit = produced == out.size();
       if (at_limit && out.size() < limit) {
-        out.resize(next_output_size(out.size(), limit));
+        grow_output(out, next_output_size(out.size(), limit));
         at_limit = false;
       }
       size_t made = at_limit ? 1 : out.size() - produced;

@@ -20,8 +20,11 @@ class NoneCodec final : public Codec {
 
   CodecResult decompress(std::span<const uint8_t> input, std::vector<uint8_t>& out,
                          size_t limit) override {
-    if (input.size() > limit) return failed(CodecStatus::limit_exceeded);
-    out.resize(input.size());
+    if (input.size() > limit) {
+      out.clear();
+      return failed(CodecStatus::limit_exceeded);
+    }
+    grow_output(out, input.size());
     if (!input.empty()) std::memcpy(out.data(), input.data(), input.size());
     return written(input.size());
   }

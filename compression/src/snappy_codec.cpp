@@ -61,7 +61,7 @@ class SnappyCodec final : public Codec {
       return failed(CodecStatus::corrupt);
     }
     if (length > limit) return failed(CodecStatus::limit_exceeded);
-    out.resize(length);
+    grow_output(out, length);
     if (!snappy::RawUncompress(src, input.size(), reinterpret_cast<char*>(out.data()))) {
       return failed(CodecStatus::corrupt);
     }
@@ -81,7 +81,7 @@ class SnappyCodec final : public Codec {
       return CodecStatus::ok;
     });
     if (status != CodecStatus::ok) return failed(status);
-    out.resize(total);
+    grow_output(out, total);
     size_t at = 0;
     status = for_each_chunk(input, [&](const char* block, size_t block_size) {
       size_t length = 0;

@@ -88,7 +88,7 @@ class ZstdCodec final : public Codec {
       // Every frame says how big it is: one exact, one-shot decode (no window buffer). The
       // library checks each frame's output against its declared size.
       if (total > limit) return failed(CodecStatus::limit_exceeded);
-      out.resize(size_t(total));
+      grow_output(out, size_t(total));
       size_t n = ZSTD_decompressDCtx(dctx_, out.data(), out.size(), input.data(), input.size());
       if (ZSTD_isError(n) || n != total) return failed(CodecStatus::corrupt);
       return written(n);
@@ -109,7 +109,7 @@ class ZstdCodec final : public Codec {
     while (in.pos < in.size || expect != 0) {
       bool at_limit = produced == out.size();
       if (at_limit && out.size() < limit) {
-        out.resize(next_output_size(out.size(), limit));
+        grow_output(out, next_output_size(out.size(), limit));
         at_limit = false;
       }
       ZSTD_outBuffer dst{at_limit ? &probe : out.data() + produced,
