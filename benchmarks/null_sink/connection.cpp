@@ -32,37 +32,46 @@ void serve_connection(int fd, const SinkConfig& config, SinkStats& stats, Partit
   KafkaResponder responder(config, stats, offsets);
   std::vector<uint8_t> in(kInitialBuffer);
   std::vector<uint8_t> answers;
-  size_t have = 0;
+  size_t begin = 0;  // first unread byte: frames are parsed in place, [begin, end)
+  size_t end = 0;
+  size_t need = 4;   // bytes the frame at `begin` needs in all (size prefix included)
   for (;;) {
-    ssize_t n = recv(fd, in.data() + have, in.size() - have, 0);
+    // Make room for the frame in progress only when it cannot fit where it is: the partial
+    // frame is moved to the front about once per buffer's worth of data, not once per read.
+    if (begin + need > in.size()) {
+      std::memmove(in.data(), in.data() + begin, end - begin);
+      end -= begin;
+      begin = 0;
+      if (need > in.size()) in.resize(need);
+    }
+    ssize_t n = recv(fd, in.data() + end, in.size() - end, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
-    have += size_t(n);
+    end += size_t(n);
 
     answers.clear();
     protocol::Writer out(answers);
-    size_t pos = 0;
     bool keep_open = true;
-    while (have - pos >= 4) {
-      size_t size = protocol::detail::load_be32(in.data() + pos);
+    need = 4;
+    while (end - begin >= 4) {
+      size_t size = protocol::detail::load_be32(in.data() + begin);
       if (size > kMaxFrame) {
         std::fprintf(stderr, "null_sink: closing a connection that sent a %zu-byte frame\n", size);
         keep_open = false;
         break;
       }
-      if (have - pos - 4 < size) {
-        if (size + 4 > in.size()) in.resize(size + 4);
+      if (end - begin - 4 < size) {
+        need = size + 4;
         break;
       }
-      if (!responder.handle({in.data() + pos + 4, size}, out)) {
+      if (!responder.handle({in.data() + begin + 4, size}, out)) {
         std::fprintf(stderr, "null_sink: closing a connection: %s\n", responder.error().c_str());
         keep_open = false;
         break;
       }
-      pos += 4 + size;
+      begin += 4 + size;
     }
-    if (pos > 0 && pos < have) std::memmove(in.data(), in.data() + pos, have - pos);
-    have -= pos;
+    if (begin == end) begin = end = 0;
     out.finish();
     if (!answers.empty() && !send_all(fd, answers.data(), answers.size())) break;
     if (!keep_open) break;
