@@ -1,2 +1,0 @@
-// Replaced as codecs land.
-namespace rawkafka::client {}
