@@ -14,6 +14,7 @@ void ApiVersionsRequest::encode(Writer& w, int16_t version) const {
 }
 
 bool ApiVersionsRequest::decode(Reader& r, int16_t version) {
+  *this = ApiVersionsRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   if (version >= 3) {
     client_software_name = d.string();
@@ -79,6 +80,7 @@ void ApiVersionsResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool ApiVersionsResponse::decode(Reader& r, int16_t version) {
+  *this = ApiVersionsResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   error_code = r.i16();
   int32_t n = d.sized_array(api_keys, 6);

@@ -31,6 +31,7 @@ void CreateTopicsRequest::encode(Writer& w, int16_t version) const {
 }
 
 bool CreateTopicsRequest::decode(Reader& r, int16_t version) {
+  *this = CreateTopicsRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   int32_t nt = d.sized_array(topics, 9);
   for (int32_t i = 0; i < nt; ++i) {
@@ -98,6 +99,7 @@ void CreateTopicsResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool CreateTopicsResponse::decode(Reader& r, int16_t version) {
+  *this = CreateTopicsResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   if (version >= 2) throttle_time_ms = r.i32();
   int32_t nt = d.sized_array(topics, 4);

@@ -80,6 +80,7 @@ void FetchRequest::encode(Writer& w, int16_t version) const {
 }
 
 bool FetchRequest::decode(Reader& r, int16_t version) {
+  *this = FetchRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   if (version <= 14) replica_id = r.i32();
   max_wait_ms = r.i32();
@@ -108,13 +109,13 @@ bool FetchRequest::decode(Reader& r, int16_t version) {
       if (version >= 5) p.log_start_offset = r.i64();
       p.partition_max_bytes = r.i32();
       d.tags([&](uint32_t tag, Reader& tr) {
-        if (tag == 0) p.replica_directory_id = tr.uuid();
-        if (tag == 1) p.high_watermark = tr.i64();
+        // Read only where they are defined, as encode() writes them.
+        if (tag == 0 && version >= 17) p.replica_directory_id = tr.uuid();
+        if (tag == 1 && version >= 18) p.high_watermark = tr.i64();
       });
     }
     d.skip_tags();
   }
-  forgotten_topics_data.clear();
   if (version >= 7) {
     int32_t nf = d.sized_array(forgotten_topics_data, 2);
     for (int32_t i = 0; i < nf; ++i) {
@@ -131,7 +132,7 @@ bool FetchRequest::decode(Reader& r, int16_t version) {
   if (version >= 11) rack_id = d.string();
   d.tags([&](uint32_t tag, Reader& tr) {
     if (tag == 0) cluster_id = fields::Decoder{tr, true}.nullable_string();
-    if (tag == 1) {
+    if (tag == 1 && version >= 15) {
       replica_state.replica_id = tr.i32();
       replica_state.replica_epoch = tr.i64();
       tr.skip_tagged_fields();
@@ -215,6 +216,7 @@ void FetchResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool FetchResponse::decode(Reader& r, int16_t version) {
+  *this = FetchResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   if (version >= 1) throttle_time_ms = r.i32();
   if (version >= 7) {
@@ -237,7 +239,6 @@ bool FetchResponse::decode(Reader& r, int16_t version) {
       p.high_watermark = r.i64();
       if (version >= 4) p.last_stable_offset = r.i64();
       if (version >= 5) p.log_start_offset = r.i64();
-      p.aborted_transactions.reset();
       if (version >= 4) {
         int32_t na = d.array_length(16);
         if (na >= 0) {

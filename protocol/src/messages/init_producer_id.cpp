@@ -16,6 +16,7 @@ void InitProducerIdRequest::encode(Writer& w, int16_t version) const {
 }
 
 bool InitProducerIdRequest::decode(Reader& r, int16_t version) {
+  *this = InitProducerIdRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   transactional_id = d.nullable_string();
   transaction_timeout_ms = r.i32();
@@ -37,6 +38,7 @@ void InitProducerIdResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool InitProducerIdResponse::decode(Reader& r, int16_t version) {
+  *this = InitProducerIdResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   throttle_time_ms = r.i32();
   error_code = r.i16();

@@ -25,6 +25,7 @@ void ListOffsetsRequest::encode(Writer& w, int16_t version) const {
 }
 
 bool ListOffsetsRequest::decode(Reader& r, int16_t version) {
+  *this = ListOffsetsRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   replica_id = r.i32();
   if (version >= 2) isolation_level = r.i8();
@@ -68,6 +69,7 @@ void ListOffsetsResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool ListOffsetsResponse::decode(Reader& r, int16_t version) {
+  *this = ListOffsetsResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   if (version >= 2) throttle_time_ms = r.i32();
   int32_t nt = d.sized_array(topics, 2);

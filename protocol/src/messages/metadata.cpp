@@ -29,6 +29,7 @@ void MetadataRequest::encode(Writer& w, int16_t version) const {
 }
 
 bool MetadataRequest::decode(Reader& r, int16_t version) {
+  *this = MetadataRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   int32_t n = d.array_length(1);
   if (n < 0 || (version == 0 && n == 0)) {
@@ -102,6 +103,7 @@ void MetadataResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool MetadataResponse::decode(Reader& r, int16_t version) {
+  *this = MetadataResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   if (version >= 3) throttle_time_ms = r.i32();
   int32_t nb = d.sized_array(brokers, 10);

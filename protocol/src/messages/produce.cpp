@@ -111,8 +111,8 @@ bool ProduceRequest::encode_gather(Writer& scratch, std::vector<std::span<const 
 }
 
 bool ProduceRequest::decode(Reader& r, int16_t version) {
+  *this = ProduceRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
-  transactional_id.reset();
   if (version >= 3) transactional_id = d.nullable_string();
   acks = r.i16();
   timeout_ms = r.i32();
@@ -182,6 +182,7 @@ void ProduceResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool ProduceResponse::decode(Reader& r, int16_t version) {
+  *this = ProduceResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   int32_t nt = d.sized_array(responses, 2);
   for (int32_t i = 0; i < nt; ++i) {

@@ -11,6 +11,7 @@ void SaslAuthenticateRequest::encode(Writer& w, int16_t version) const {
 }
 
 bool SaslAuthenticateRequest::decode(Reader& r, int16_t version) {
+  *this = SaslAuthenticateRequest{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   Bytes b = d.bytes();
   auth_bytes.assign(b.begin(), b.end());
@@ -28,6 +29,7 @@ void SaslAuthenticateResponse::encode(Writer& w, int16_t version) const {
 }
 
 bool SaslAuthenticateResponse::decode(Reader& r, int16_t version) {
+  *this = SaslAuthenticateResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, traits.is_flexible(version)};
   error_code = r.i16();
   error_message = d.nullable_string();

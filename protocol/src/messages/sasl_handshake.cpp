@@ -7,6 +7,7 @@ namespace rawkafka::protocol {
 void SaslHandshakeRequest::encode(Writer& w, int16_t) const { w.string(mechanism); }
 
 bool SaslHandshakeRequest::decode(Reader& r, int16_t) {
+  *this = SaslHandshakeRequest{};  // fields a version lacks keep their defaults
   mechanism = std::string(r.string());
   return r.ok();
 }
@@ -18,6 +19,7 @@ void SaslHandshakeResponse::encode(Writer& w, int16_t) const {
 }
 
 bool SaslHandshakeResponse::decode(Reader& r, int16_t) {
+  *this = SaslHandshakeResponse{};  // fields a version lacks keep their defaults
   fields::Decoder d{r, false};
   error_code = r.i16();
   int32_t n = d.sized_array(mechanisms, 2);

@@ -2,6 +2,12 @@
 // Kafka API keys, per-API version rules, request/response headers and version negotiation.
 // See the protocol guide's "Headers" section and each message's JSON definition
 // (clients/src/main/resources/common/message/*.json in Apache Kafka).
+//
+// Every message struct (messages/*.hpp) has `void encode(Writer&, int16_t version) const`,
+// which writes the body for that version (fields the version lacks are left out), and
+// `bool decode(Reader&, int16_t version)`, which resets the struct, reads the body and returns
+// the reader's ok(). Encoders write empty tag sections except for the few tagged fields we
+// model, which are written when they differ from their defaults; decoders skip unknown tags.
 
 #include <cstddef>
 #include <cstdint>
