@@ -1,5 +1,6 @@
 # Programs of the side-by-side comparison (scripts/bench-compare runs them):
-#  - rdkafka_produce: the librdkafka peer of rawproduce (built only when librdkafka is found);
+#  - rdkafka_produce: the librdkafka peer of rawproduce, sending rawproduce's own records
+#    (rawproduce_core's PayloadPool); built only when librdkafka is found;
 #  - null_sink: a Kafka-speaking sink that acknowledges Produce and stores nothing, to measure a
 #    client's own ceiling (a measuring instrument, never a stand-in for Kafka in a test);
 #  - loopback_bandwidth: plain TCP send/recv over 127.0.0.1, the raw limit of this machine.
@@ -10,10 +11,12 @@ function(rawkafka_bench_program name)
   target_link_libraries(${name} PRIVATE rawkafka_build_flags Threads::Threads ${ARG_LIBS})
 endfunction()
 
-if(RDKAFKA_FOUND)
-  rawkafka_bench_program(rdkafka_produce SOURCES rdkafka_produce.cpp LIBS PkgConfig::RDKAFKA)
-else()
+if(RDKAFKA_FOUND AND TARGET rawproduce_core)
+  rawkafka_bench_program(rdkafka_produce SOURCES rdkafka_produce.cpp LIBS PkgConfig::RDKAFKA rawproduce_core)
+elseif(NOT RDKAFKA_FOUND)
   message(STATUS "librdkafka not found: benchmarks/rdkafka_produce is not built")
+else()
+  message(STATUS "tools/rawproduce is not built: benchmarks/rdkafka_produce (which sends its records) is not built")
 endif()
 file(GLOB NULL_SINK_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/null_sink/*.cpp)
 rawkafka_bench_program(null_sink SOURCES null_sink.cpp ${NULL_SINK_SOURCES} LIBS rawkafka::protocol)

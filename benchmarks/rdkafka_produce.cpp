@@ -1,5 +1,6 @@
-// rdkafka_produce: the librdkafka side of the comparison. Same flags, same records and the same
-// JSON report as rawproduce, as far as they apply; produces through librdkafka's C API.
+// rdkafka_produce: the librdkafka side of the comparison. Same flags, same records (rawproduce's
+// own payload pool, tools/rawproduce/payload.hpp) and the same JSON report as rawproduce, as far
+// as they apply; produces through librdkafka's C API.
 //
 //   rdkafka_produce --bootstrap-server 127.0.0.1:9092 --topic t --num-records 1000000
 //                   --record-size 100 --payload random --throughput -1
@@ -25,21 +26,25 @@
 #include <vector>
 
 #include "latency_histogram.hpp"
-#include "payload.hpp"
+#include "payload.hpp"  // tools/rawproduce: the records rawproduce sends
 
 namespace {
 
 using rawkafka::bench::LatencyHistogram;
-using rawkafka::bench::PayloadKind;
+using rawkafka::rawproduce::PayloadPool;
+
+enum class PayloadKind : uint8_t { json_logs, random, file };
 
 struct Options {
   std::string bootstrap = "127.0.0.1:9092";
   std::string topic;
   uint64_t num_records = 0;
-  size_t record_size = 100;
+  uint32_t record_size = 100;
   double throughput = -1;  // records/s; <= 0: as fast as possible
   PayloadKind payload = PayloadKind::random;
-  bool keys = false;
+  std::string payload_file;
+  std::string payload_delimiter = "\n";
+  uint64_t keys = 0;  // N > 0: key "key-<i mod N>", as rawproduce
   // --copy: RD_KAFKA_MSG_F_COPY. By default librdkafka is handed the pool's bytes without a
   // copy (they outlive the producer): its fastest legitimate use for this workload.
   bool copy = false;
@@ -56,7 +61,8 @@ struct UsageError : std::runtime_error {
 
 constexpr const char* kUsage =
     "usage: rdkafka_produce --topic T --num-records N [--record-size BYTES]\n"
-    "         [--payload json-logs|random] [--keys] [--throughput RECORDS_PER_SEC|-1]\n"
+    "         [--payload json-logs|random | --payload-file PATH [--payload-delimiter D]]\n"
+    "         [--keys N] [--throughput RECORDS_PER_SEC|-1]\n"
     "         [--bootstrap-server HOST:PORT] [--partitions N [--replication-factor R]]\n"
     "         [--producer-props k=v ...] [--copy] [--write-payload-file PATH] [--json]\n";
 
@@ -83,15 +89,25 @@ Options parse_options(int argc, char** argv) {
     } else if (a == "--num-records") {
       o.num_records = parse_number(a, value(i));
     } else if (a == "--record-size") {
-      o.record_size = parse_number(a, value(i));
+      o.record_size = uint32_t(parse_number(a, value(i)));
     } else if (a == "--throughput") {
       o.throughput = std::atof(value(i));
     } else if (a == "--payload") {
-      const char* v = value(i);
-      if (!rawkafka::bench::parse_payload_kind(v, o.payload))
-        throw UsageError(std::string("--payload is json-logs or random, got '") + v + "'");
+      std::string_view v = value(i);
+      if (v == "json-logs") {
+        o.payload = PayloadKind::json_logs;
+      } else if (v == "random") {
+        o.payload = PayloadKind::random;
+      } else {
+        throw UsageError("--payload is json-logs or random, got '" + std::string(v) + "'");
+      }
+    } else if (a == "--payload-file") {
+      o.payload_file = value(i);
+      o.payload = PayloadKind::file;
+    } else if (a == "--payload-delimiter") {
+      o.payload_delimiter = value(i);
     } else if (a == "--keys") {
-      o.keys = true;
+      o.keys = parse_number(a, value(i));
     } else if (a == "--copy") {
       o.copy = true;
     } else if (a == "--partitions") {
@@ -253,11 +269,22 @@ void create_topic(rd_kafka_t* rk, const Options& o) {
   wait_for_leaders(rk, o);
 }
 
-void write_payload_file(const Options& o, const std::vector<std::string>& pool) {
+PayloadPool make_pool(const Options& o) {
+  switch (o.payload) {
+    case PayloadKind::json_logs: return PayloadPool::json_logs();
+    case PayloadKind::random: return PayloadPool::random(o.record_size);
+    case PayloadKind::file: break;
+  }
+  return PayloadPool::from_file(o.payload_file, o.payload_delimiter);
+}
+
+// The pool as a perf-test payload file (one record per line), for the Java tool.
+void write_payload_file(const Options& o, const PayloadPool& pool) {
   std::ofstream out(o.write_payload_file, std::ios::binary);
   for (size_t i = 0; i < pool.size(); ++i) {
     if (i) out << '\n';
-    out << pool[i];
+    auto record = pool.record(i);
+    out.write(reinterpret_cast<const char*>(record.data()), std::streamsize(record.size()));
   }
   if (!out) throw std::runtime_error("cannot write " + o.write_payload_file);
 }
@@ -267,14 +294,14 @@ struct RunResult {
   double elapsed_s = 0;
 };
 
-RunResult produce_all(rd_kafka_t* rk, const Options& o, const std::vector<std::string>& pool,
+RunResult produce_all(rd_kafka_t* rk, const Options& o, const PayloadPool& pool,
                       const std::vector<std::string>& keys) {
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, o.topic.c_str(), nullptr);
   const int flags = o.copy ? RD_KAFKA_MSG_F_COPY : 0;
   const int64_t start = now_ns();
   const double ns_per_record = o.throughput > 0 ? 1e9 / o.throughput : 0;
   for (uint64_t i = 0; i < o.num_records; ++i) {
-    const std::string& value = pool[i % pool.size()];
+    auto value = pool.record(i);
     const std::string* key = o.keys ? &keys[i % keys.size()] : nullptr;
     if (ns_per_record > 0) {
       int64_t due = start + int64_t(double(i) * ns_per_record);
@@ -284,7 +311,7 @@ RunResult produce_all(rd_kafka_t* rk, const Options& o, const std::vector<std::s
       int64_t enqueued = now_ns();
       rd_kafka_resp_err_t err = rd_kafka_producev(
           rk, RD_KAFKA_V_RKT(rkt), RD_KAFKA_V_MSGFLAGS(flags),
-          RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+          RD_KAFKA_V_VALUE(const_cast<uint8_t*>(value.data()), value.size()),
           RD_KAFKA_V_KEY(key ? key->data() : nullptr, key ? key->size() : 0),
           RD_KAFKA_V_OPAQUE(reinterpret_cast<void*>(uintptr_t(enqueued))), RD_KAFKA_V_END);
       if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
@@ -298,6 +325,15 @@ RunResult produce_all(rd_kafka_t* rk, const Options& o, const std::vector<std::s
   RunResult r{o.num_records, double(now_ns() - start) / 1e9};
   rd_kafka_topic_destroy(rkt);
   return r;
+}
+
+const char* payload_name(PayloadKind kind) {
+  switch (kind) {
+    case PayloadKind::json_logs: return "json-logs";
+    case PayloadKind::random: return "random";
+    case PayloadKind::file: break;
+  }
+  return "file";
 }
 
 void report(const Options& o, const RunResult& run, const Deliveries& d, int64_t cpu) {
@@ -314,7 +350,7 @@ void report(const Options& o, const RunResult& run, const Deliveries& d, int64_t
         "\"mb_per_sec\": %.3f, \"latency_ms\": {\"avg\": %.3f, \"max\": %.3f, \"p50\": %.3f, "
         "\"p95\": %.3f, \"p99\": %.3f, \"p999\": %.3f}, \"client_cpu_ns_per_record\": %.1f, "
         "\"client_cpu_s\": %.3f}\n",
-        rd_kafka_version_str(), o.topic.c_str(), std::string(to_string(o.payload)).c_str(),
+        rd_kafka_version_str(), o.topic.c_str(), payload_name(o.payload),
         d.delivered, d.failed, d.value_bytes, run.elapsed_s, rps, mbps, h.mean_ms(), h.max_ms(),
         h.percentile_ms(50), h.percentile_ms(95), h.percentile_ms(99), h.percentile_ms(99.9),
         cpu_per_record, double(cpu) / 1e9);
@@ -332,14 +368,13 @@ void report(const Options& o, const RunResult& run, const Deliveries& d, int64_t
 }
 
 int run(const Options& o) {
-  auto pool = rawkafka::bench::make_payload_pool(o.payload, o.record_size);
+  const PayloadPool pool = make_pool(o);
   if (!o.write_payload_file.empty()) {
     write_payload_file(o, pool);
     if (o.topic.empty()) return 0;
   }
   std::vector<std::string> keys;
-  if (o.keys)
-    for (size_t i = 0; i < 1024; ++i) keys.push_back(rawkafka::bench::record_key(i));
+  for (uint64_t i = 0; i < o.keys; ++i) keys.push_back("key-" + std::to_string(i));
 
   Deliveries deliveries;
   const int64_t cpu_start = cpu_ns();

@@ -126,7 +126,8 @@ class Bench:
             raise clients_mod.RunFailed(f"cannot create topic {topic}: {output.strip()[-300:]}")
 
     def payload_file(self, scenario):
-        """The seeded record pool as a file, for the Java tool's --payload-file."""
+        """rawproduce's record pool for the scenario as a perf-test payload file: every client
+        reads it (--payload-file), so all of them send byte-identical records."""
         if not os.access(self.args.rdkafka_produce, os.X_OK):
             return None
         path = os.path.join(self.out, f"payload-{scenario['payload']}-{scenario['record_size']}.txt")
@@ -233,7 +234,7 @@ class Bench:
                 sink = self.start_sink(self.log_path("null-sink", client.name, rep, "sink"))
                 try:
                     result = clients_mod.run_client(
-                        client, bootstrap, "null-sink", scenario, None,
+                        client, bootstrap, "null-sink", scenario, self.payload_file(scenario),
                         self.log_path("null-sink", client.name, rep), self.timeout_s)
                 except clients_mod.RunFailed as e:
                     self.stop_sink(sink)

@@ -64,9 +64,13 @@ class NativeClient:
 
     def command(self, bootstrap, topic, scenario, payload_file):
         argv = [self.binary, "--bootstrap-server", bootstrap, "--topic", topic,
-                "--num-records", str(scenario["records"]),
-                "--record-size", str(scenario["record_size"]),
-                "--payload", scenario["payload"], "--throughput", "-1", "--json"]
+                "--num-records", str(scenario["records"]), "--throughput", "-1", "--json"]
+        if payload_file:
+            argv += ["--payload-file", payload_file]
+        elif scenario["payload"] == "random":
+            argv += ["--payload", "random", "--record-size", str(scenario["record_size"])]
+        else:
+            argv += ["--payload", scenario["payload"]]
         argv += self.extra_args
         argv += ["--producer-props"] + props_args(scenario["props"])
         return argv
