@@ -125,6 +125,8 @@ class AsioReactor final : public Reactor {
   std::unordered_map<TimerId, std::unique_ptr<Timer>> timers_;
   size_t ran_ = 0;
   ReactorStats stats_;
+  size_t send_byte_limit_ = options_.max_bytes_per_send != 0 ? options_.max_bytes_per_send
+                                                              : SIZE_MAX;
 };
 
 AsioReactor::~AsioReactor() {
@@ -294,7 +296,7 @@ void AsioReactor::flush_sends() {
 
 void AsioReactor::submit_send(Connection& c) {
   c.send_iov.clear();
-  size_t count = c.send_queue.gather(c.send_iov, max_send_buffers);
+  size_t count = c.send_queue.gather(c.send_iov, max_send_buffers, send_byte_limit_);
   if (count == 0) {
     deliver_sent(c, 0);  // only empty chains were queued
     return;

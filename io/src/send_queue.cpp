@@ -1,5 +1,7 @@
 #include "send_queue.hpp"
 
+#include <algorithm>
+
 namespace rawkafka::io::detail {
 
 void SendQueue::push(std::span<const std::span<const uint8_t>> buffers, uint64_t token) {
@@ -13,14 +15,17 @@ void SendQueue::push(std::span<const std::span<const uint8_t>> buffers, uint64_t
   chains_.push_back({token, count});
 }
 
-size_t SendQueue::gather(std::vector<iovec>& out, size_t max_iov) const {
+size_t SendQueue::gather(std::vector<iovec>& out, size_t max_iov, size_t max_bytes) const {
   size_t added = 0;
-  for (auto it = iov_.begin(); it != iov_.end() && added < max_iov; ++it, ++added) {
+  for (auto it = iov_.begin(); it != iov_.end() && added < max_iov && max_bytes != 0;
+       ++it, ++added) {
     iovec v = *it;
     if (added == 0) {
       v.iov_base = static_cast<uint8_t*>(v.iov_base) + head_offset_;
       v.iov_len -= head_offset_;
     }
+    v.iov_len = std::min(v.iov_len, max_bytes);
+    max_bytes -= v.iov_len;
     out.push_back(v);
   }
   return added;

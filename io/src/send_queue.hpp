@@ -19,8 +19,9 @@ class SendQueue {
   bool empty() const { return chains_.empty(); }
   size_t unsent_bytes() const { return unsent_bytes_; }
 
-  // Appends up to `max_iov` iovecs covering the unsent bytes, in order; returns how many.
-  size_t gather(std::vector<iovec>& out, size_t max_iov) const;
+  // Appends up to `max_iov` iovecs covering at most `max_bytes` of the unsent bytes, in order;
+  // returns how many.
+  size_t gather(std::vector<iovec>& out, size_t max_iov, size_t max_bytes) const;
 
   // `n` bytes from the front were written. Appends the tokens of chains now fully written
   // (including empty chains at the front) to `done`, in order.

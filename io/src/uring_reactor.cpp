@@ -145,6 +145,8 @@ class UringReactor final : public Reactor {
   std::vector<TimerEntry> timer_heap_;  // min-heap; cancelled entries are dropped lazily
   size_t ran_ = 0;
   ReactorStats stats_;
+  size_t send_byte_limit_ = options_.max_bytes_per_send != 0 ? options_.max_bytes_per_send
+                                                              : SIZE_MAX;
 };
 
 UringReactor::UringReactor(const ReactorOptions& options) : options_(options) {
@@ -347,7 +349,7 @@ void UringReactor::flush_sends() {
 
 void UringReactor::submit_send(Connection& c) {
   c.send_iov.clear();
-  size_t count = c.send_queue.gather(c.send_iov, max_send_iov);
+  size_t count = c.send_queue.gather(c.send_iov, max_send_iov, send_byte_limit_);
   if (count == 0) {
     deliver_sent(c, 0);  // only empty chains were queued
     return;

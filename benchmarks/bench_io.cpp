@@ -1,0 +1,293 @@
+// Framed 1 MiB sends over loopback to a receiver thread that drains each frame and answers it
+// with a 16-byte ack frame, keeping `depth` frames in flight: the io_uring reactor, the Asio
+// reactor and a plain blocking send/recv pair, measured in the same run.
+//
+// Counters: bytes_per_second (frame bytes acknowledged), sender_cpu_ns_per_KiB (CPU of the
+// sending thread, which runs the reactor, per KiB) and process_cpu_ns_per_KiB (the whole
+// process: sender, receiver and any kernel worker of the ring).
+//
+//   build/benchmarks/bench_io --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "rawkafka/io/reactor.hpp"
+
+namespace {
+
+using namespace rawkafka::io;
+using namespace std::chrono_literals;
+
+constexpr size_t frame_body = 1u << 20;
+constexpr size_t ack_size = 16;  // 4-byte length (12) + 12 bytes
+
+int64_t thread_cpu_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
+int64_t process_cpu_ns() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  auto ns = [](timeval tv) { return int64_t{tv.tv_sec} * 1'000'000'000 + tv.tv_usec * 1000; };
+  return ns(ru.ru_utime) + ns(ru.ru_stime);
+}
+
+void set_nodelay(int fd) {
+  int one = 1;
+  setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+// Accepts one connection, reads frames into a scratch buffer and acks each one; ends when the
+// sender closes.
+class AckReceiver {
+ public:
+  AckReceiver() {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), len) != 0 || listen(listen_fd_, 4) != 0 ||
+        getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
+      throw std::runtime_error("cannot listen on loopback");
+    }
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~AckReceiver() {
+    thread_.join();
+    close(listen_fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  void run() {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) return;
+    set_nodelay(fd);
+    std::vector<uint8_t> buffer(4u << 20);
+    uint8_t ack[ack_size] = {0, 0, 0, 12};
+    size_t held = 0;      // bytes of the current frame's prefix in `prefix`
+    uint8_t prefix[4];
+    size_t remaining = 0;  // body bytes of the current frame still to come
+    for (;;) {
+      ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+      if (n <= 0) break;
+      const uint8_t* p = buffer.data();
+      size_t left = static_cast<size_t>(n);
+      while (left != 0) {
+        if (remaining == 0) {
+          size_t take = std::min(left, 4 - held);
+          std::memcpy(prefix + held, p, take);
+          held += take;
+          p += take;
+          left -= take;
+          if (held < 4) break;
+          held = 0;
+          remaining = (size_t{prefix[0]} << 24) | (size_t{prefix[1]} << 16) |
+                      (size_t{prefix[2]} << 8) | prefix[3];
+          if (remaining == 0) send(fd, ack, sizeof ack, MSG_NOSIGNAL);
+          continue;
+        }
+        size_t take = std::min(left, remaining);
+        p += take;
+        left -= take;
+        remaining -= take;
+        if (remaining == 0) send(fd, ack, sizeof ack, MSG_NOSIGNAL);
+      }
+    }
+    close(fd);
+  }
+
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+std::vector<uint8_t> make_frame() {
+  std::vector<uint8_t> frame(4 + frame_body, 0x5a);
+  uint32_t n = frame_body;
+  frame[0] = static_cast<uint8_t>(n >> 24);
+  frame[1] = static_cast<uint8_t>(n >> 16);
+  frame[2] = static_cast<uint8_t>(n >> 8);
+  frame[3] = static_cast<uint8_t>(n);
+  return frame;
+}
+
+void report(benchmark::State& state, int64_t thread_ns, int64_t process_ns) {
+  double bytes = static_cast<double>(state.iterations()) * (4 + frame_body);
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+  state.counters["sender_cpu_ns_per_KiB"] = static_cast<double>(thread_ns) / (bytes / 1024);
+  state.counters["process_cpu_ns_per_KiB"] = static_cast<double>(process_ns) / (bytes / 1024);
+}
+
+struct AckCounter : ConnectionHandler {
+  bool connected = false;
+  bool closed = false;
+  std::string error;
+  uint64_t acks = 0;
+  void on_connected(ConnectionId) override { connected = true; }
+  void on_frame(ConnectionId, std::span<const uint8_t>) override { ++acks; }
+  void on_sent(ConnectionId, uint64_t) override {}
+  void on_closed(ConnectionId, const IoError& e) override {
+    closed = true;
+    error = e.message;
+  }
+};
+
+void BM_reactor(benchmark::State& state, Backend backend) {
+  const int64_t depth = state.range(0);
+  AckReceiver receiver;
+  ReactorOptions options;
+  options.backend = backend;
+  options.max_bytes_per_send = static_cast<size_t>(state.range(1)) * 1024;
+  std::unique_ptr<Reactor> reactor = Reactor::create(options);
+  AckCounter counter;
+  ConnectionId id = reactor->connect({"127.0.0.1", receiver.port()}, 5s, counter);
+  while (!counter.connected && !counter.closed) reactor->poll(100ms);
+  if (counter.closed) {
+    state.SkipWithError(counter.error.c_str());
+    return;
+  }
+  std::vector<uint8_t> frame = make_frame();
+  std::span<const uint8_t> chain[1] = {{frame.data(), frame.size()}};
+  uint64_t sent = 0;
+  ReactorStats before = reactor->stats();
+  int64_t thread_start = thread_cpu_ns();
+  int64_t process_start = process_cpu_ns();
+  for (auto _ : state) {
+    while (static_cast<int64_t>(sent - counter.acks) < depth) reactor->send(id, chain, sent++);
+    uint64_t target = counter.acks + 1;
+    while (counter.acks < target && !counter.closed) reactor->poll(1s);
+  }
+  report(state, thread_cpu_ns() - thread_start, process_cpu_ns() - process_start);
+  ReactorStats after = reactor->stats();
+  double frames = static_cast<double>(state.iterations());
+  state.counters["syscalls_per_frame"] = static_cast<double>(after.submits - before.submits) / frames;
+  state.counters["partial_sends_per_frame"] =
+      static_cast<double>(after.partial_sends - before.partial_sends) / frames;
+  while (counter.acks < sent && !counter.closed) reactor->poll(1s);
+  reactor->close(id);
+  while (!counter.closed) reactor->poll(1s);
+}
+
+// The reference: one blocking socket, send() of each whole frame, blocking recv of acks.
+// gathered=1: every frame that may be in flight goes in one writev, as a reactor gathers them.
+void BM_blocking_pair(benchmark::State& state) {
+  const int64_t depth = state.range(0);
+  const bool gathered = state.range(1) != 0;
+  AckReceiver receiver;
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  set_nodelay(fd);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(receiver.port());
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    state.SkipWithError("connect failed");
+    close(fd);
+    return;
+  }
+  std::vector<uint8_t> frame = make_frame();
+  auto send_frame = [&] {
+    size_t at = 0;
+    while (at < frame.size()) {
+      ssize_t n = send(fd, frame.data() + at, frame.size() - at, MSG_NOSIGNAL);
+      if (n <= 0) return false;
+      at += static_cast<size_t>(n);
+    }
+    return true;
+  };
+  auto read_ack = [&] {
+    uint8_t ack[ack_size];
+    size_t at = 0;
+    while (at < sizeof ack) {
+      ssize_t n = recv(fd, ack + at, sizeof ack - at, 0);
+      if (n <= 0) return false;
+      at += static_cast<size_t>(n);
+    }
+    return true;
+  };
+  auto send_frames = [&](int64_t count) {
+    std::vector<iovec> iov(static_cast<size_t>(count), iovec{frame.data(), frame.size()});
+    size_t left = frame.size() * static_cast<size_t>(count);
+    size_t first = 0;
+    while (left != 0) {
+      ssize_t n = writev(fd, iov.data() + first, static_cast<int>(iov.size() - first));
+      if (n <= 0) return false;
+      left -= static_cast<size_t>(n);
+      for (size_t done = static_cast<size_t>(n); done != 0;) {
+        size_t take = std::min(done, iov[first].iov_len);
+        iov[first].iov_base = static_cast<uint8_t*>(iov[first].iov_base) + take;
+        iov[first].iov_len -= take;
+        done -= take;
+        if (iov[first].iov_len == 0) ++first;
+      }
+    }
+    return true;
+  };
+  int64_t in_flight = 0;
+  int64_t thread_start = thread_cpu_ns();
+  int64_t process_start = process_cpu_ns();
+  bool ok = true;
+  for (auto _ : state) {
+    if (gathered && in_flight < depth) {
+      ok = ok && send_frames(depth - in_flight);
+      in_flight = depth;
+    }
+    while (ok && in_flight < depth) {
+      ok = send_frame();
+      ++in_flight;
+    }
+    ok = ok && read_ack();
+    --in_flight;
+  }
+  report(state, thread_cpu_ns() - thread_start, process_cpu_ns() - process_start);
+  while (ok && in_flight-- > 0) ok = read_ack();
+  if (!ok) state.SkipWithError("loopback peer failed");
+  close(fd);
+}
+
+bool uring_available() {
+  try {
+    ReactorOptions options;
+    options.backend = Backend::uring;
+    Reactor::create(options);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void register_all() {
+  benchmark::RegisterBenchmark("io/blocking_pair/1MiB", BM_blocking_pair)
+      ->ArgNames({"depth", "gathered"})->Args({4, 0})->Args({4, 1})->UseRealTime()->MinTime(1.0);
+  // Second argument: ReactorOptions::max_bytes_per_send in KiB (0: no limit).
+  if (uring_available()) {
+    benchmark::RegisterBenchmark("io/uring_reactor/1MiB", BM_reactor, Backend::uring)
+        ->ArgNames({"depth", "send_KiB"})->Args({4, 0})->Args({4, 64})->Args({4, 256})
+        ->Args({4, 1024})->UseRealTime()->MinTime(1.0);
+  }
+  benchmark::RegisterBenchmark("io/asio_reactor/1MiB", BM_reactor, Backend::asio)
+      ->ArgNames({"depth", "send_KiB"})->Args({4, 0})->Args({4, 256})->UseRealTime()->MinTime(1.0);
+}
+
+const bool registered = (register_all(), true);
+
+}  // namespace
