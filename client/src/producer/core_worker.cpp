@@ -639,6 +639,10 @@ void CoreWorker::send_ready(int64_t now) {
       if (now < p->retry_at_ns) continue;
       if (p->retrying && p->in_flight > 0) continue;
       if (shared_.idempotent && p->in_flight >= 5) continue;
+      // Until the broker has acknowledged one batch of this partition it may hold no state
+      // for our producer id, and would take a later sequence first if an earlier batch
+      // bounced (e.g. NOT_LEADER_OR_FOLLOWER on a new topic): send one batch at a time.
+      if (shared_.idempotent && !p->confirmed && p->in_flight > 0) continue;
       if (p->leader < 0) {
         if (!metadata_refresh_due_ns_) metadata_refresh_due_ns_ = now + config_.retry_backoff_ms * 1'000'000;
         continue;
@@ -857,6 +861,7 @@ void CoreWorker::handle_response(BrokerConnection& c, InFlightRequest& req, std:
     const int16_t code = pr->error_code;
     if (code == 0 || code == int16_t(ErrorCode::DUPLICATE_SEQUENCE_NUMBER)) {
       if (b->partition->in_flight == 0) b->partition->retrying = false;
+      b->partition->confirmed = true;
       complete_batch(b, pr->base_offset, now);
     } else if (protocol::is_retriable(code) ||
                (code == int16_t(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER) && b->partition->retrying)) {

@@ -66,6 +66,7 @@ struct PartitionState {
   int32_t in_flight = 0;
   int64_t retry_at_ns = 0;
   bool retrying = false;  // a batch came back for a retry: send one at a time until it lands
+  bool confirmed = false;  // the broker has acknowledged a batch of ours for this partition
   bool in_ready_list = false;
 };
 
