@@ -10,6 +10,10 @@ void ApiVersionsRequest::encode(Writer& w, int16_t version) const {
     e.string(client_software_name);
     e.string(client_software_version);
   }
+  if (version >= 5) {
+    e.nullable_string(cluster_id);
+    w.i32(node_id);
+  }
   e.no_tags();
 }
 
@@ -19,6 +23,10 @@ bool ApiVersionsRequest::decode(Reader& r, int16_t version) {
   if (version >= 3) {
     client_software_name = d.string();
     client_software_version = d.string();
+  }
+  if (version >= 5) {
+    cluster_id = d.nullable_string();
+    node_id = r.i32();
   }
   d.skip_tags();
   return r.ok();

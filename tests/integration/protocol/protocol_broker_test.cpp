@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -351,5 +352,29 @@ TEST_CASE("records kcat produced come back through our Fetch, and InitProducerId
     CHECK(resp.error_code == 0);
     CHECK(resp.producer_id >= 0);
     CHECK(resp.producer_epoch >= 0);
+  }
+}
+
+TEST_CASE("ApiVersions at every version the codec handles, v5 included when the broker has it") {
+  rt::BlockingClient client(rt::bootstrap());
+  REQUIRE_MESSAGE(client.connected(), client.error());
+  ApiVersionsResponse v0;
+  REQUIRE_MESSAGE(client.call(ApiKey::api_versions, 0, ApiVersionsRequest{}, v0), client.error());
+  REQUIRE(v0.error_code == 0);
+  const auto* own = v0.find(ApiKey::api_versions);
+  REQUIRE(own != nullptr);
+  // A broker answers a version it does not know with a v0 body, so ask only what it lists.
+  const int16_t top = std::min(own->max_version, ApiVersionsRequest::codec_max_version);
+  MESSAGE("ApiVersions v1..v" << top);
+  for (int16_t v = 1; v <= top; ++v) {
+    CAPTURE(v);
+    ApiVersionsRequest req;
+    req.client_software_name = "rawkafka-protocol-test";
+    req.client_software_version = "0.1";
+    ApiVersionsResponse resp;
+    REQUIRE_MESSAGE(client.call(ApiKey::api_versions, v, req, resp), client.error());
+    CHECK(resp.error_code == 0);
+    CHECK(resp.api_keys == v0.api_keys);
+    if (v >= 3) CHECK_FALSE(resp.supported_features.empty());  // KRaft brokers list features
   }
 }

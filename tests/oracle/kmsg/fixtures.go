@@ -360,6 +360,10 @@ func apiVersionsRequest(v int16) kmsg.Request {
 		r.ClientSoftwareName = "rawkafka"
 		r.ClientSoftwareVersion = "0.1.0-test"
 	}
+	if v >= 5 {
+		r.ClusterID = str("cluster-xyz")
+		r.NodeID = 1
+	}
 	return r
 }
 

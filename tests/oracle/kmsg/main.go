@@ -5,7 +5,8 @@
 //	kmsg-oracle reencode IN OUT     decodes every IN/<api>_<kind>_v<N>.bin with kmsg and writes
 //	                                its re-encoding to OUT/<same name>
 //
-// The version table mirrors rawkafka's ApiTraits, clamped to what kmsg knows; `encode` also
+// The version table mirrors rawkafka's codecs (ApiTraits; ApiVersions up to its codec_max_version),
+// clamped to what kmsg knows; `encode` also
 // writes DIR/versions.txt ("<api> <min> <max>") so the caller can see what was covered.
 package main
 
@@ -33,7 +34,7 @@ var apis = []api{
 	{"list_offsets", 2, 1, 11, listOffsetsRequest, listOffsetsResponse},
 	{"metadata", 3, 0, 13, metadataRequest, metadataResponse},
 	{"sasl_handshake", 17, 0, 1, saslHandshakeRequest, saslHandshakeResponse},
-	{"api_versions", 18, 0, 4, apiVersionsRequest, apiVersionsResponse},
+	{"api_versions", 18, 0, 5, apiVersionsRequest, apiVersionsResponse},
 	{"create_topics", 19, 2, 7, createTopicsRequest, createTopicsResponse},
 	{"init_producer_id", 22, 0, 5, initProducerIDRequest, initProducerIDResponse},
 	{"sasl_authenticate", 36, 0, 2, saslAuthenticateRequest, saslAuthenticateResponse},

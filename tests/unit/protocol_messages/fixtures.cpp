@@ -251,6 +251,10 @@ ApiVersionsRequest api_versions_request(int16_t v) {
     r.client_software_name = "rawkafka";
     r.client_software_version = "0.1.0-test";
   }
+  if (v >= 5) {
+    r.cluster_id = "cluster-xyz";
+    r.node_id = 1;
+  }
   return r;
 }
 
@@ -394,24 +398,26 @@ Codec make_codec(Message (*fixture)(int16_t)) {
 
 const std::vector<MessageCase>& all_cases() {
   static const std::vector<MessageCase> cases = {
-      {"produce", "request", ProduceRequest::traits, make_codec(&produce_request)},
-      {"produce", "response", ProduceRequest::traits, make_codec(&produce_response)},
-      {"fetch", "request", FetchRequest::traits, make_codec(&fetch_request)},
-      {"fetch", "response", FetchRequest::traits, make_codec(&fetch_response)},
-      {"list_offsets", "request", ListOffsetsRequest::traits, make_codec(&list_offsets_request)},
-      {"list_offsets", "response", ListOffsetsRequest::traits, make_codec(&list_offsets_response)},
-      {"metadata", "request", MetadataRequest::traits, make_codec(&metadata_request)},
-      {"metadata", "response", MetadataRequest::traits, make_codec(&metadata_response)},
-      {"sasl_handshake", "request", SaslHandshakeRequest::traits, make_codec(&sasl_handshake_request)},
-      {"sasl_handshake", "response", SaslHandshakeRequest::traits, make_codec(&sasl_handshake_response)},
-      {"api_versions", "request", ApiVersionsRequest::traits, make_codec(&api_versions_request)},
-      {"api_versions", "response", ApiVersionsRequest::traits, make_codec(&api_versions_response)},
-      {"create_topics", "request", CreateTopicsRequest::traits, make_codec(&create_topics_request)},
-      {"create_topics", "response", CreateTopicsRequest::traits, make_codec(&create_topics_response)},
-      {"init_producer_id", "request", InitProducerIdRequest::traits, make_codec(&init_producer_id_request)},
-      {"init_producer_id", "response", InitProducerIdRequest::traits, make_codec(&init_producer_id_response)},
-      {"sasl_authenticate", "request", SaslAuthenticateRequest::traits, make_codec(&sasl_authenticate_request)},
-      {"sasl_authenticate", "response", SaslAuthenticateRequest::traits, make_codec(&sasl_authenticate_response)},
+      {"produce", "request", ProduceRequest::traits, make_codec(&produce_request), ProduceRequest::traits.max_version},
+      {"produce", "response", ProduceRequest::traits, make_codec(&produce_response), ProduceRequest::traits.max_version},
+      {"fetch", "request", FetchRequest::traits, make_codec(&fetch_request), FetchRequest::traits.max_version},
+      {"fetch", "response", FetchRequest::traits, make_codec(&fetch_response), FetchRequest::traits.max_version},
+      {"list_offsets", "request", ListOffsetsRequest::traits, make_codec(&list_offsets_request), ListOffsetsRequest::traits.max_version},
+      {"list_offsets", "response", ListOffsetsRequest::traits, make_codec(&list_offsets_response), ListOffsetsRequest::traits.max_version},
+      {"metadata", "request", MetadataRequest::traits, make_codec(&metadata_request), MetadataRequest::traits.max_version},
+      {"metadata", "response", MetadataRequest::traits, make_codec(&metadata_response), MetadataRequest::traits.max_version},
+      {"sasl_handshake", "request", SaslHandshakeRequest::traits, make_codec(&sasl_handshake_request), SaslHandshakeRequest::traits.max_version},
+      {"sasl_handshake", "response", SaslHandshakeRequest::traits, make_codec(&sasl_handshake_response), SaslHandshakeRequest::traits.max_version},
+      {"api_versions", "request", ApiVersionsRequest::traits, make_codec(&api_versions_request),
+       ApiVersionsRequest::codec_max_version},
+      {"api_versions", "response", ApiVersionsRequest::traits, make_codec(&api_versions_response),
+       ApiVersionsRequest::codec_max_version},
+      {"create_topics", "request", CreateTopicsRequest::traits, make_codec(&create_topics_request), CreateTopicsRequest::traits.max_version},
+      {"create_topics", "response", CreateTopicsRequest::traits, make_codec(&create_topics_response), CreateTopicsRequest::traits.max_version},
+      {"init_producer_id", "request", InitProducerIdRequest::traits, make_codec(&init_producer_id_request), InitProducerIdRequest::traits.max_version},
+      {"init_producer_id", "response", InitProducerIdRequest::traits, make_codec(&init_producer_id_response), InitProducerIdRequest::traits.max_version},
+      {"sasl_authenticate", "request", SaslAuthenticateRequest::traits, make_codec(&sasl_authenticate_request), SaslAuthenticateRequest::traits.max_version},
+      {"sasl_authenticate", "response", SaslAuthenticateRequest::traits, make_codec(&sasl_authenticate_response), SaslAuthenticateRequest::traits.max_version},
   };
   return cases;
 }

@@ -49,6 +49,7 @@ struct MessageCase {
   std::string kind;  // "request" or "response"
   ApiTraits traits;
   Codec codec;
+  int16_t max_version;  // highest version the codec handles (traits.max_version but ApiVersions)
 };
 
 // Every message x kind, in the oracle's order.

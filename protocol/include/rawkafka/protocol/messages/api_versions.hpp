@@ -3,6 +3,7 @@
 // ApiVersionsRequest.json / ApiVersionsResponse.json. The response header is always v0.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,9 +14,16 @@ namespace rawkafka::protocol {
 
 struct ApiVersionsRequest {
   static constexpr ApiTraits traits{ApiKey::api_versions, 0, 4, 3};
+  // ApiVersions goes out before anything is negotiated, and a broker that does not know the
+  // version answers with a v0 body, so we send at most v4 (every Kafka 4.x knows it). The
+  // codec also reads and writes v5 (Kafka 4.4+: cluster_id, node_id), e.g. for a server that
+  // receives it from a newer client.
+  static constexpr int16_t codec_max_version = 5;
 
   std::string client_software_name;     // v3+
   std::string client_software_version;  // v3+
+  std::optional<std::string> cluster_id;  // v5+: set together with node_id, or neither
+  int32_t node_id = -1;                   // v5+
 
   void encode(Writer& w, int16_t version) const;
   bool decode(Reader& r, int16_t version);
@@ -24,6 +32,7 @@ struct ApiVersionsRequest {
 
 struct ApiVersionsResponse {
   static constexpr ApiTraits traits = ApiVersionsRequest::traits;
+  static constexpr int16_t codec_max_version = ApiVersionsRequest::codec_max_version;
 
   using ApiKeyVersion = ApiVersionRange;  // {api_key, min_version, max_version}
 
