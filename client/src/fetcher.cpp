@@ -133,7 +133,8 @@ AdminResult Fetcher::list_offsets(std::string_view topic_name, std::vector<Parti
 
 AdminResult Fetcher::consume_all(std::string_view topic_name,
                                  const std::function<void(const ConsumedRecord&)>& on_record,
-                                 std::chrono::milliseconds timeout, FetchSummary* summary) {
+                                 std::chrono::milliseconds timeout, FetchSummary* summary,
+                                 const std::vector<PartitionOffsets>* start_after) {
   const auto deadline = Clock::now() + timeout;
   AdminOptions ao{options_.client_id, options_.backend, options_.request_timeout};
   AdminClient admin(bootstrap_, ao);
@@ -165,7 +166,12 @@ AdminResult Fetcher::consume_all(std::string_view topic_name,
       return r;
     }
     std::map<int32_t, int64_t> position = earliest;
-    for (int32_t p : partitions) sum.offsets.push_back({p, earliest[p], latest[p]});
+    if (start_after) {
+      for (const PartitionOffsets& o : *start_after) {
+        if (position.count(o.partition)) position[o.partition] = std::max(position[o.partition], o.latest);
+      }
+    }
+    for (int32_t p : partitions) sum.offsets.push_back({p, position[p], latest[p]});
 
     while (true) {
       protocol::FetchRequest request;

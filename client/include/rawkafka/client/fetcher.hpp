@@ -62,9 +62,12 @@ class Fetcher {
   // listed at the start, calling on_record for each (control records of transactions are
   // skipped). Stops with AdminError::timed_out if `timeout` passes first; a batch that fails
   // its CRC or does not decode is AdminError::broker_error with the reason.
+  // With `start_after`, a partition listed there is read from its `latest` offset instead
+  // (e.g. the end offsets taken by list_offsets() before producing: read only what came since).
   AdminResult consume_all(std::string_view topic,
                           const std::function<void(const ConsumedRecord&)>& on_record,
-                          std::chrono::milliseconds timeout, FetchSummary* summary = nullptr);
+                          std::chrono::milliseconds timeout, FetchSummary* summary = nullptr,
+                          const std::vector<PartitionOffsets>* start_after = nullptr);
 
  private:
   std::vector<io::Endpoint> bootstrap_;

@@ -1,0 +1,397 @@
+// rawproduce: kafka-producer-perf-test's job on rawkafka's producer. See usage_text().
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli.hpp"
+#include "payload.hpp"
+#include "report.hpp"
+#include "verify.hpp"
+#include "rawkafka/client/admin.hpp"
+#include "rawkafka/client/config.hpp"
+#include "rawkafka/client/fetcher.hpp"
+#include "rawkafka/client/histogram.hpp"
+#include "rawkafka/client/producer.hpp"
+
+namespace rp = rawkafka::rawproduce;
+namespace client = rawkafka::client;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+client::Producer* g_producer = nullptr;
+
+extern "C" void on_sigint(int) {
+  g_interrupted.store(true, std::memory_order_relaxed);
+  if (g_producer) g_producer->request_stop();
+}
+
+// Per-core delivery accounting. The delivery callback runs on core threads; each thread finds
+// its own block through a thread_local pointer, so nothing is shared on the hot path. The
+// window counters are atomics read by the once-a-second reporter.
+struct alignas(64) CoreTally {
+  std::atomic<uint64_t> window_records{0};
+  std::atomic<uint64_t> window_bytes{0};
+  std::atomic<uint64_t> window_latency_sum_ns{0};
+  std::atomic<uint64_t> window_latency_max_ns{0};
+  uint64_t acked = 0;
+  uint64_t failed = 0;
+  uint64_t bytes = 0;
+  uint64_t generated = 0;  // records this thread produced (sequence count)
+  client::LatencyHistogram latency;
+};
+
+thread_local CoreTally* t_tally = nullptr;
+
+struct Shared {
+  const rp::Options* options = nullptr;
+  const rp::PayloadPool* pool = nullptr;
+  unsigned threads = 1;
+  std::vector<std::unique_ptr<CoreTally>> tallies;
+  CoreTally stray;  // deliveries on a thread that ran no body (should not happen); under mutex
+  std::mutex stray_mutex;
+  std::mutex error_mutex;
+  std::string first_error;
+  std::atomic<uint64_t> records_failed_sync{0};
+
+  void note_error(std::string_view reason) {
+    std::lock_guard lock(error_mutex);
+    if (first_error.empty()) first_error = std::string(reason);
+  }
+  // Key + value bytes of sequence `seq`, as perf-test counts them.
+  uint64_t record_bytes(uint64_t seq) const {
+    uint64_t n = pool->record(seq).size();
+    if (options->keys) {
+      char key[24];
+      n += rp::format_key(seq % options->keys, key);
+    }
+    return n;
+  }
+};
+
+void count_delivery(Shared& shared, CoreTally& tally, const client::DeliveryReport& report) {
+  if (report.error_code != 0) {
+    ++tally.failed;
+    shared.note_error(report.error);
+    return;
+  }
+  const uint64_t latency = uint64_t(std::max<int64_t>(0, report.latency_ns));
+  const uint64_t bytes = shared.record_bytes(report.user_token);
+  ++tally.acked;
+  tally.bytes += bytes;
+  tally.latency.record(latency);
+  tally.window_records.fetch_add(1, std::memory_order_relaxed);
+  tally.window_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  tally.window_latency_sum_ns.fetch_add(latency, std::memory_order_relaxed);
+  if (latency > tally.window_latency_max_ns.load(std::memory_order_relaxed)) {
+    tally.window_latency_max_ns.store(latency, std::memory_order_relaxed);
+  }
+}
+
+double cpu_seconds(double& user, double& sys) {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  user = double(ru.ru_utime.tv_sec) + double(ru.ru_utime.tv_usec) / 1e6;
+  sys = double(ru.ru_stime.tv_sec) + double(ru.ru_stime.tv_usec) / 1e6;
+  return user + sys;
+}
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "rawproduce: %s\n\n%s", message.c_str(), rp::usage_text().c_str());
+  return 2;
+}
+
+int run_error(const std::string& message) {
+  std::fprintf(stderr, "rawproduce: %s\n", message.c_str());
+  return 1;
+}
+
+// Makes sure the topic exists (creating it when --partitions/--replication-factor say so).
+// Returns an error sentence, or empty.
+std::string ensure_topic(const rp::Options& o, const client::ProducerConfig& config, int32_t& partitions) {
+  client::AdminOptions ao;
+  ao.client_id = config.client_id;
+  ao.backend = config.backend;
+  ao.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  client::AdminClient admin(config.bootstrap_endpoints(), ao);
+  const auto timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  client::TopicDescription topic;
+  client::AdminResult r = admin.describe(o.topic, topic, timeout);
+  if (r.error == client::AdminError::unknown_topic) {
+    if (!o.partitions) {
+      return "topic '" + o.topic + "' does not exist; pass --partitions and --replication-factor to create it";
+    }
+    r = admin.create(o.topic, *o.partitions, *o.replication_factor, timeout);
+    if (!r.ok() && r.error != client::AdminError::topic_already_exists) return r.message;
+    r = admin.wait_for_leaders(o.topic, *o.partitions, timeout, &topic);
+  } else if (r.ok() && !topic.all_partitions_have_leaders()) {
+    r = admin.wait_for_leaders(o.topic, 1, timeout, &topic);
+  }
+  if (!r.ok()) return r.message;
+  partitions = int32_t(topic.partitions.size());
+  return {};
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  rp::ParseResult parsed = rp::parse_command_line(args);
+  if (!parsed.ok()) return usage_error(parsed.error);
+  const rp::Options& o = parsed.options;
+  if (o.help) {
+    std::fputs(rp::usage_text().c_str(), stdout);
+    return 0;
+  }
+
+  // ---- configuration ----
+  std::vector<std::pair<std::string, std::string>> props;
+  bool props_have_bootstrap = false;
+  for (const auto& [k, v] : o.producer_props) props_have_bootstrap |= k == "bootstrap.servers";
+  if (!props_have_bootstrap || o.bootstrap_given) props.emplace_back("bootstrap.servers", o.bootstrap_server);
+  props.insert(props.end(), o.producer_props.begin(), o.producer_props.end());
+  if (o.bootstrap_given && props_have_bootstrap) props.emplace_back("bootstrap.servers", o.bootstrap_server);
+  if (o.threads) props.emplace_back("threads", std::to_string(*o.threads));
+  if (!o.backend.empty()) props.emplace_back("backend", o.backend);
+  client::ProducerConfig config;
+  try {
+    config = client::ProducerConfig::from_properties(props);
+  } catch (const client::ConfigError& e) {
+    return usage_error(e.what());
+  }
+  const unsigned threads = config.threads;
+
+  // ---- payload, prepared before anything is timed ----
+  std::unique_ptr<rp::PayloadPool> pool;
+  try {
+    switch (o.payload) {
+      case rp::PayloadKind::json_logs: pool = std::make_unique<rp::PayloadPool>(rp::PayloadPool::json_logs()); break;
+      case rp::PayloadKind::random: pool = std::make_unique<rp::PayloadPool>(rp::PayloadPool::random(o.record_size)); break;
+      case rp::PayloadKind::file:
+        pool = std::make_unique<rp::PayloadPool>(rp::PayloadPool::from_file(o.payload_file, o.payload_delimiter));
+        break;
+    }
+  } catch (const std::exception& e) {
+    return run_error(e.what());
+  }
+
+  // ---- topic ----
+  int32_t partitions = 0;
+  if (std::string why = ensure_topic(o, config, partitions); !why.empty()) return run_error(why);
+
+  std::vector<client::PartitionOffsets> offsets_before;
+  client::FetcherOptions fo;
+  fo.client_id = config.client_id;
+  fo.backend = config.backend;
+  fo.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  if (o.verify) {
+    client::Fetcher before(config.bootstrap_endpoints(), fo);
+    if (auto r = before.list_offsets(o.topic, offsets_before); !r.ok()) return run_error(r.message);
+  }
+
+  // ---- producer ----
+  Shared shared;
+  shared.options = &o;
+  shared.pool = pool.get();
+  shared.threads = threads;
+  for (unsigned i = 0; i < threads; ++i) shared.tallies.push_back(std::make_unique<CoreTally>());
+
+  std::unique_ptr<client::Producer> producer;
+  try {
+    producer = std::make_unique<client::Producer>(config);
+  } catch (const std::exception& e) {
+    return run_error(e.what());
+  }
+  producer->set_delivery_callback([&shared](const client::DeliveryReport& report) {
+    if (CoreTally* tally = t_tally) {
+      count_delivery(shared, *tally, report);
+    } else {
+      std::lock_guard lock(shared.stray_mutex);
+      count_delivery(shared, shared.stray, report);
+    }
+  });
+  g_producer = producer.get();
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+
+  // ---- progress: one line a second ----
+  std::FILE* progress_out = o.json ? stderr : stdout;
+  std::atomic<bool> done{false};
+  std::thread reporter([&] {
+    auto last = Clock::now();
+    while (!done.load()) {
+      for (int i = 0; i < 20 && !done.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (done.load()) break;
+      auto now = Clock::now();
+      rp::WindowStats w;
+      uint64_t latency_sum = 0, latency_max = 0;
+      for (auto& t : shared.tallies) {
+        w.records += t->window_records.exchange(0, std::memory_order_relaxed);
+        w.bytes += t->window_bytes.exchange(0, std::memory_order_relaxed);
+        latency_sum += t->window_latency_sum_ns.exchange(0, std::memory_order_relaxed);
+        latency_max = std::max(latency_max, t->window_latency_max_ns.exchange(0, std::memory_order_relaxed));
+      }
+      w.seconds = std::chrono::duration<double>(now - last).count();
+      last = now;
+      w.avg_latency_ms = w.records ? double(latency_sum) / double(w.records) / 1e6 : 0;
+      w.max_latency_ms = double(latency_max) / 1e6;
+      std::fprintf(progress_out, "%s\n", rp::format_window(w).c_str());
+      std::fflush(progress_out);
+    }
+  });
+
+  // ---- the run ----
+  double user0 = 0, sys0 = 0;
+  const double cpu0 = cpu_seconds(user0, sys0);
+  const auto start = Clock::now();
+  const auto deadline = o.duration_s ? start + std::chrono::duration_cast<Clock::duration>(
+                                                   std::chrono::duration<double>(*o.duration_s))
+                                     : Clock::time_point::max();
+  const uint64_t total = o.num_records.value_or(UINT64_MAX);
+  const double per_thread_rate = o.throughput > 0 ? o.throughput / double(threads) : 0;
+
+  producer->run_on_cores([&](client::CoreProducer& core) {
+    const unsigned index = core.core_index();
+    CoreTally& tally = *shared.tallies[index % threads];
+    t_tally = &tally;
+    // This thread's sequences: index, index + T, index + 2T, ... below `total`.
+    const uint64_t share = total == UINT64_MAX ? UINT64_MAX
+                                               : total / threads + (index < total % threads ? 1 : 0);
+    client::OutgoingRecord record;
+    record.topic = o.topic;
+    uint8_t seq_bytes[8];
+    rawkafka::protocol::RecordHeader mark{rp::kSequenceHeader, rawkafka::protocol::Bytes(seq_bytes, 8)};
+    if (o.verify) record.headers = std::span<const rawkafka::protocol::RecordHeader>(&mark, 1);
+    char key[24];
+    const auto thread_start = Clock::now();
+    uint64_t k = 0;
+    for (; k < share; ++k) {
+      if ((k & 255) == 0) {
+        if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
+        if (o.duration_s && Clock::now() >= deadline) break;
+      }
+      if (per_thread_rate > 0) {
+        // Token bucket: record k may leave at k / rate seconds after the start.
+        const auto due = thread_start + std::chrono::duration_cast<Clock::duration>(
+                                            std::chrono::duration<double>(double(k) / per_thread_rate));
+        while (Clock::now() < due) {
+          core.poll();
+          if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
+          auto left = due - Clock::now();
+          if (left > std::chrono::microseconds(200)) std::this_thread::sleep_for(std::chrono::microseconds(100));
+        }
+        if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
+        if (o.duration_s && Clock::now() >= deadline) break;
+      }
+      const uint64_t seq = k * threads + index;
+      record.value = pool->record(seq);
+      if (o.keys) {
+        size_t n = rp::format_key(seq % o.keys, key);
+        record.key = rawkafka::protocol::Bytes(reinterpret_cast<const uint8_t*>(key), n);
+      }
+      if (o.verify) rp::encode_sequence(seq, seq_bytes);
+      client::ProduceStatus st = core.produce(record, seq);
+      if (st != client::ProduceStatus::queued) {
+        ++tally.failed;
+        if (st == client::ProduceStatus::record_too_large) {
+          shared.note_error("record of " + std::to_string(record.value->size()) +
+                            " bytes is larger than max.request.size (" + std::to_string(config.max_request_size) +
+                            ")");
+        } else {
+          shared.note_error(std::string(client::to_string(st)));
+        }
+        if (st == client::ProduceStatus::closed) break;
+      }
+    }
+    tally.generated = k;
+  });
+
+  // Deliver what is held: the whole delivery timeout normally, a bounded wait when interrupted.
+  const auto flush_timeout = g_interrupted.load()
+                                 ? std::chrono::milliseconds(std::min<int64_t>(config.delivery_timeout_ms, 10000))
+                                 : std::chrono::milliseconds(config.delivery_timeout_ms);
+  producer->flush(flush_timeout);
+  const auto end = Clock::now();
+  double user1 = 0, sys1 = 0;
+  const double cpu1 = cpu_seconds(user1, sys1);
+  client::ProducerStats pstats = producer->stats();
+  producer->close(std::chrono::milliseconds(1000));
+  g_producer = nullptr;
+  done.store(true);
+  reporter.join();
+
+  // ---- summary ----
+  rp::FinalStats fs;
+  client::LatencyHistogram latency;
+  uint64_t generated = 0;
+  for (auto& t : shared.tallies) {
+    fs.records_sent += t->acked;
+    fs.records_failed += t->failed;
+    fs.bytes += t->bytes;
+    latency.merge(t->latency);
+    generated = std::max<uint64_t>(generated, t->generated * threads);
+  }
+  fs.records_sent += shared.stray.acked;
+  fs.records_failed += shared.stray.failed;
+  fs.bytes += shared.stray.bytes;
+  latency.merge(shared.stray.latency);
+  // Records neither acknowledged nor failed by now did not make it within the flush timeout.
+  const uint64_t produced_total = [&] {
+    uint64_t n = 0;
+    for (auto& t : shared.tallies) n += t->generated;
+    return n;
+  }();
+  if (produced_total > fs.records_sent + fs.records_failed) {
+    const uint64_t undelivered = produced_total - fs.records_sent - fs.records_failed;
+    fs.records_failed += undelivered;
+    shared.note_error(std::to_string(undelivered) + " records were not delivered within " +
+                      std::to_string(flush_timeout.count()) + " ms");
+  }
+  fs.latency = latency.snapshot();
+  fs.seconds = std::chrono::duration<double>(end - start).count();
+  fs.cpu_user_seconds = user1 - user0;
+  fs.cpu_sys_seconds = sys1 - sys0;
+  fs.cpu_seconds = cpu1 - cpu0;
+  fs.backend = std::string(rawkafka::io::to_string(pstats.backend));
+  fs.produce_version = pstats.produce_version;
+  fs.threads = threads;
+  fs.first_error = shared.first_error;
+  if (fs.first_error.empty() && !pstats.last_error.empty() && fs.records_failed) fs.first_error = pstats.last_error;
+  fs.interrupted = g_interrupted.load();
+
+  if (o.verify) {
+    rp::Verifier verifier(*pool, generated, threads, o.keys);
+    client::Fetcher fetcher(config.bootstrap_endpoints(), fo);
+    client::AdminResult r = fetcher.consume_all(
+        o.topic, [&](const client::ConsumedRecord& rec) { verifier.on_record(rec); }, std::chrono::minutes(5),
+        nullptr, &offsets_before);
+    rp::VerifySummary v = verifier.finish(fs.records_sent);
+    if (!r.ok()) v.error = r.message;
+    fs.verify = v;
+  }
+
+  if (o.json) {
+    std::printf("%s\n", rp::format_json(fs).c_str());
+  } else {
+    std::printf("%s\n%s", rp::format_total(fs).c_str(), rp::format_details(fs).c_str());
+  }
+  std::fflush(stdout);
+  if (fs.verify && !fs.verify->ok()) return 1;
+  return 0;
+}

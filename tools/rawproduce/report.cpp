@@ -1,0 +1,123 @@
+#include "report.hpp"
+
+#include <cstdarg>
+#include <cstdio>
+
+namespace rawkafka::rawproduce {
+
+namespace {
+std::string printf_string(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string printf_string(const char* format, ...) {
+  char buf[1024];
+  va_list args;
+  va_start(args, format);
+  int n = std::vsnprintf(buf, sizeof(buf), format, args);
+  va_end(args);
+  if (n < 0) return {};
+  return std::string(buf, size_t(n) < sizeof(buf) ? size_t(n) : sizeof(buf) - 1);
+}
+
+// perf-test's percentiles are whole milliseconds of int-millisecond latencies: truncate.
+long long whole_ms(uint64_t ns) { return (long long)(ns / 1'000'000); }
+
+std::string number(double v) {
+  // JSON has no NaN/Infinity.
+  if (!(v == v) || v > 1e300 || v < -1e300) return "0";
+  return printf_string("%.6g", v);
+}
+std::string fixed(double v, int decimals) {
+  if (!(v == v)) return "0";
+  return printf_string("%.*f", decimals, v);
+}
+}  // namespace
+
+std::string format_window(const WindowStats& w) {
+  const double secs = w.seconds > 0 ? w.seconds : 1;
+  return printf_string("%llu records sent, %.1f records/sec (%.2f MB/sec), %.1f ms avg latency, %.1f ms max latency.",
+                       (unsigned long long)w.records, double(w.records) / secs,
+                       double(w.bytes) / secs / (1024.0 * 1024.0), w.avg_latency_ms, w.max_latency_ms);
+}
+
+std::string format_total(const FinalStats& s) {
+  return printf_string(
+      "%llu records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, "
+      "%lld ms 50th, %lld ms 95th, %lld ms 99th, %lld ms 99.9th.",
+      (unsigned long long)s.records_sent, s.records_per_sec(), s.mb_per_sec(), s.latency.avg_ms(),
+      s.latency.max_ms(), whole_ms(s.latency.p50_ns), whole_ms(s.latency.p95_ns), whole_ms(s.latency.p99_ns),
+      whole_ms(s.latency.p999_ns));
+}
+
+std::string format_details(const FinalStats& s) {
+  std::string out;
+  if (s.interrupted) out += "interrupted: stopped producing and delivered what was held.\n";
+  if (s.records_failed) {
+    out += printf_string("%llu records failed; first reason: %s\n", (unsigned long long)s.records_failed,
+                         s.first_error.c_str());
+  }
+  out += printf_string("client CPU: %.1f ns/record (user %.2f s + sys %.2f s over %.2f s)\n", s.cpu_ns_per_record(),
+                       s.cpu_user_seconds, s.cpu_sys_seconds, s.seconds);
+  out += printf_string("backend: %s, produce version: %d, threads: %u\n", s.backend.c_str(), s.produce_version,
+                       s.threads);
+  if (s.verify) {
+    const VerifySummary& v = *s.verify;
+    if (!v.error.empty()) {
+      out += "verify: FAILED to read back: " + v.error + "\n";
+    } else {
+      out += printf_string(
+          "verify: %s: %llu acknowledged, %llu consumed, %llu lost, %llu duplicates, %llu out of order, %llu corrupt\n",
+          v.ok() ? "OK" : "FAILED", (unsigned long long)v.expected, (unsigned long long)v.consumed,
+          (unsigned long long)v.lost, (unsigned long long)v.duplicates, (unsigned long long)v.out_of_order,
+          (unsigned long long)v.corrupt);
+    }
+  }
+  return out;
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += printf_string("\\u%04x", c);
+        else out += char(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string format_json(const FinalStats& s) {
+  auto u = [](uint64_t v) { return std::to_string(v); };
+  auto ms = [](uint64_t ns) { return fixed(double(ns) / 1e6, 3); };
+  std::string out = "{";
+  out += "\"records_sent\":" + u(s.records_sent);
+  out += ",\"records_failed\":" + u(s.records_failed);
+  out += ",\"records_per_sec\":" + fixed(s.records_per_sec(), 1);
+  out += ",\"mb_per_sec\":" + fixed(s.mb_per_sec(), 3);
+  out += ",\"elapsed_s\":" + fixed(s.seconds, 3);
+  out += ",\"latency_ms\":{\"avg\":" + fixed(s.latency.avg_ms(), 3) + ",\"max\":" + ms(s.latency.max_ns) +
+         ",\"p50\":" + ms(s.latency.p50_ns) + ",\"p95\":" + ms(s.latency.p95_ns) + ",\"p99\":" + ms(s.latency.p99_ns) +
+         ",\"p999\":" + ms(s.latency.p999_ns) + "}";
+  out += ",\"client_cpu_ns_per_record\":" + fixed(s.cpu_ns_per_record(), 1);
+  out += ",\"client_cpu_s\":" + number(s.cpu_seconds);
+  out += ",\"backend\":" + json_string(s.backend);
+  out += ",\"produce_version\":" + std::to_string(s.produce_version);
+  out += ",\"threads\":" + std::to_string(s.threads);
+  out += ",\"interrupted\":" + std::string(s.interrupted ? "true" : "false");
+  if (!s.first_error.empty()) out += ",\"first_error\":" + json_string(s.first_error);
+  if (s.verify) {
+    const VerifySummary& v = *s.verify;
+    out += ",\"verify\":{\"ok\":" + std::string(v.ok() ? "true" : "false") + ",\"expected\":" + u(v.expected) +
+           ",\"consumed\":" + u(v.consumed) + ",\"lost\":" + u(v.lost) + ",\"duplicates\":" + u(v.duplicates) +
+           ",\"out_of_order\":" + u(v.out_of_order) + ",\"corrupt\":" + u(v.corrupt);
+    if (!v.error.empty()) out += ",\"error\":" + json_string(v.error);
+    out += "}";
+  }
+  return out + "}";
+}
+
+}  // namespace rawkafka::rawproduce
