@@ -10,7 +10,15 @@
 //  - zstd:   standard zstd frames (with or without content size; several frames in a row).
 //
 // A Codec keeps its library context (z_stream, LZ4F contexts, ZSTD_CCtx/DCtx) and reuses it, so
-// steady state allocates nothing per batch. One Codec per thread; none is thread-safe.
+// steady state allocates nothing per batch — except where the library allocates on its own:
+// libsnappy's compressor (its working memory, once per call) and liblz4's optimal parser at
+// levels 10 and up (a table per 64 KB block). One Codec per thread; none is thread-safe.
+//
+// decompress(input, out, limit) never lets `out` grow past `limit` (capacity included, when it
+// has to reallocate): a stream that would is limit_exceeded, a malformed or truncated one is
+// corrupt; on any error `out` is left empty. Reusing the same `out` across batches avoids both
+// allocation and re-zeroing. compress() needs max_compressed_size() of room for snappy and,
+// block by block, for lz4; gzip and zstd use what they are given.
 
 #include <array>
 #include <climits>
