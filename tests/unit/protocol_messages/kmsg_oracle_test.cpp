@@ -3,7 +3,8 @@
 //  - requests: our encoding equals kmsg's byte for byte, at every version both know;
 //  - responses: kmsg's bytes decode to our fixture field for field (and re-encode identically);
 //  - both: kmsg decodes what we encode and re-encodes it to the same bytes.
-// `go` is required: without it this test fails (scripts/setup installs Go).
+// `go` is required: without it this test fails (scripts/setup installs Go; RAWKAFKA_GO may
+// name the binary).
 
 #include <doctest/doctest.h>
 
@@ -26,7 +27,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// RAWKAFKA_GO names the go binary; else `go` on PATH, else the usual install places.
 std::string find_go() {
+  if (const char* env = std::getenv("RAWKAFKA_GO"); env && *env) {
+    return access(env, X_OK) == 0 ? std::string(env) : std::string();
+  }
   if (std::system("command -v go >/dev/null 2>&1") == 0) return "go";
   for (const char* p : {"/usr/local/go/bin/go", "/usr/lib/go/bin/go"}) {
     if (fs::exists(p)) return p;
@@ -65,7 +70,12 @@ const Oracle& oracle() {
     std::string cmd = "cd " + shell_quote(RAWKAFKA_KMSG_ORACLE_DIR) + " && GOFLAGS=-mod=mod " +
                       shell_quote(go) + " build -o " + shell_quote(r.exe) + " .";
     auto built = run_command(cmd, true);
-    if (built.exit_code != 0) FAIL("building the kmsg oracle failed:\n" << built.output);
+    if (built.exit_code != 0) {
+      auto version = run_command(shell_quote(go) + " version", true);
+      FAIL("building the kmsg oracle failed. franz-go kmsg v1.15.0 needs Go >= 1.26 (Go >= 1.21 "
+           "downloads that toolchain from the module proxy by itself); "
+           << version.output << built.output);
+    }
     r.work = fs::path(RAWKAFKA_KMSG_ORACLE_BUILD_DIR) / ("kmsg-work-" + std::to_string(getpid()));
     fs::remove_all(r.work);
     fs::create_directories(r.work / "kmsg");
