@@ -30,7 +30,7 @@ bool RecordBatchWriter::reset(std::span<uint8_t> buffer, int64_t base_timestamp)
 bool RecordBatchWriter::append(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value,
                                std::span<const RecordHeader> headers) {
   if (headers.empty()) return append(timestamp, key, value);
-  const int64_t ts_delta = timestamp - base_timestamp_;
+  const int64_t ts_delta = timestamp_delta(timestamp);
   const size_t body_size = record_body_size(ts_delta, count_, key, value, headers);
   const size_t total = varint_size(int32_t(body_size)) + body_size;
   if (total > capacity_ - size_) return false;

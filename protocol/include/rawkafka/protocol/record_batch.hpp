@@ -119,7 +119,7 @@ class RecordBatchWriter {
   // Exact bytes append() would add for this record.
   size_t record_wire_size(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value,
                           std::span<const RecordHeader> headers = {}) const {
-    return record_wire_size_for(timestamp - base_timestamp_, count_, key, value, headers);
+    return record_wire_size_for(timestamp_delta(timestamp), count_, key, value, headers);
   }
 
   // Appends a record; returns false, writing nothing, if it does not fit in the buffer.
@@ -134,39 +134,44 @@ class RecordBatchWriter {
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
   bool append(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value) {
-    const int64_t ts_delta = timestamp - base_timestamp_;
-    const size_t key_size = key ? key->size() : 0;
-    const size_t value_size = value ? value->size() : 0;
-    const size_t key_len_size = key ? varint_size(int32_t(key_size)) : 1;
-    const size_t value_len_size = value ? varint_size(int32_t(value_size)) : 1;
-    const size_t ts_size = varlong_size(ts_delta);
-    const size_t od_size = varint_size(count_);
-    const size_t body =
-        1 + ts_size + od_size + key_len_size + key_size + value_len_size + value_size + 1;
-    const uint32_t zz_body = detail::zigzag32(int32_t(body));
-    const size_t total = uvarint_size(zz_body) + body;
+    // Zigzag forms of every varint first; non-negative lengths zigzag to 2n.
+    const uint64_t zz_ts = detail::zigzag64(timestamp_delta(timestamp));
+    const uint32_t zz_offset = uint32_t(count_) << 1;
+    const uint8_t* key_data = nullptr;
+    size_t key_size = 0;
+    uint32_t zz_key = 1;  // zigzag(-1): null
+    if (key) {
+      key_data = key->data();
+      key_size = key->size();
+      zz_key = uint32_t(key_size) << 1;
+    }
+    const uint8_t* value_data = nullptr;
+    size_t value_size = 0;
+    uint32_t zz_value = 1;
+    if (value) {
+      value_data = value->data();
+      value_size = value->size();
+      zz_value = uint32_t(value_size) << 1;
+    }
+    // attributes + headerCount (both one byte) + the varints + the payloads.
+    const size_t body = 2 + varint_length(zz_ts) + varint_length(zz_offset) + varint_length(zz_key) + key_size +
+                        varint_length(zz_value) + value_size;
+    const uint32_t zz_body = uint32_t(body) << 1;
+    const size_t total = varint_length(zz_body) + body;
     if (__builtin_expect(total > capacity_ - size_, 0)) return false;
 
     uint8_t* p = data_ + size_;
     p = put_uvarint(p, zz_body);
     *p++ = 0;  // record attributes (unused)
-    p = put_uvarint(p, detail::zigzag64(ts_delta));
-    p = put_uvarint(p, detail::zigzag32(count_));
-    if (key) {
-      p = put_uvarint(p, detail::zigzag32(int32_t(key_size)));
-      if (key_size) std::memcpy(p, key->data(), key_size);
-      p += key_size;
-    } else {
-      *p++ = 1;  // zigzag(-1)
-    }
-    if (value) {
-      p = put_uvarint(p, detail::zigzag32(int32_t(value_size)));
-      if (value_size) std::memcpy(p, value->data(), value_size);
-      p += value_size;
-    } else {
-      *p++ = 1;
-    }
-    *p++ = 0;  // no headers
+    p = put_uvarint(p, zz_ts);
+    p = put_uvarint(p, zz_offset);
+    p = put_uvarint(p, zz_key);
+    copy_bytes(p, key_data, key_size);
+    p += key_size;
+    p = put_uvarint(p, zz_value);
+    copy_bytes(p, value_data, value_size);
+    p += value_size;
+    *p = 0;  // no headers
     size_ += total;
     note_appended(timestamp);
     return true;
@@ -194,7 +199,40 @@ class RecordBatchWriter {
   }
 
  private:
+  // memcpy, with short copies (keys, small values) inline instead of a library call.
+  static void copy_bytes(uint8_t* dst, const uint8_t* src, size_t n) {
+    if (n > 16) {
+      std::memcpy(dst, src, n);
+    } else if (n >= 8) {
+      uint64_t head, tail;
+      std::memcpy(&head, src, 8);
+      std::memcpy(&tail, src + n - 8, 8);
+      std::memcpy(dst, &head, 8);
+      std::memcpy(dst + n - 8, &tail, 8);
+    } else if (n >= 4) {
+      uint32_t head, tail;
+      std::memcpy(&head, src, 4);
+      std::memcpy(&tail, src + n - 4, 4);
+      std::memcpy(dst, &head, 4);
+      std::memcpy(dst + n - 4, &tail, 4);
+    } else if (n > 0) {
+      dst[0] = src[0];
+      dst[n / 2] = src[n / 2];
+      dst[n - 1] = src[n - 1];
+    }
+  }
+  // Bytes of an unsigned varint, without a loop: ceil(bit width / 7).
+  static size_t varint_length(uint64_t v) { return (size_t(64 - __builtin_clzll(v | 1)) * 9 + 64) / 64; }
   static uint8_t* put_uvarint(uint8_t* p, uint64_t v) {
+    if (__builtin_expect(v < 0x80, 1)) {
+      *p = uint8_t(v);
+      return p + 1;
+    }
+    if (v < 0x4000) {
+      p[0] = uint8_t(v | 0x80);
+      p[1] = uint8_t(v >> 7);
+      return p + 2;
+    }
     while (v >= 0x80) {
       *p++ = uint8_t(v | 0x80);
       v >>= 7;
@@ -202,6 +240,8 @@ class RecordBatchWriter {
     *p++ = uint8_t(v);
     return p;
   }
+  // Wraps instead of overflowing for absurd timestamps (the broker judges those).
+  int64_t timestamp_delta(int64_t timestamp) const { return int64_t(uint64_t(timestamp) - uint64_t(base_timestamp_)); }
   void note_appended(int64_t timestamp) {
     // maxTimestamp is the largest record timestamp (the first record sets it).
     if (count_ == 0 || timestamp > max_timestamp_) max_timestamp_ = timestamp;
