@@ -157,6 +157,7 @@ void BM_reactor(benchmark::State& state, Backend backend) {
   ReactorOptions options;
   options.backend = backend;
   options.max_bytes_per_send = static_cast<size_t>(state.range(1)) * 1024;
+  options.socket_send_buffer = static_cast<int>(state.range(2)) * 1024;
   std::unique_ptr<Reactor> reactor = Reactor::create(options);
   AckCounter counter;
   ConnectionId id = reactor->connect({"127.0.0.1", receiver.port()}, 5s, counter);
@@ -278,14 +279,16 @@ bool uring_available() {
 void register_all() {
   benchmark::RegisterBenchmark("io/blocking_pair/1MiB", BM_blocking_pair)
       ->ArgNames({"depth", "gathered"})->Args({4, 0})->Args({4, 1})->UseRealTime()->MinTime(1.0);
-  // Second argument: ReactorOptions::max_bytes_per_send in KiB (0: no limit).
+  // Arguments: frames in flight, ReactorOptions::max_bytes_per_send and socket_send_buffer in
+  // KiB (0: no limit, kernel autotuning). {4, 0, 512} are the defaults.
   if (uring_available()) {
     benchmark::RegisterBenchmark("io/uring_reactor/1MiB", BM_reactor, Backend::uring)
-        ->ArgNames({"depth", "send_KiB"})->Args({4, 0})->Args({4, 64})->Args({4, 256})
-        ->Args({4, 1024})->UseRealTime()->MinTime(1.0);
+        ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, 512})->Args({4, 0, 0})
+        ->Args({4, 256, 512})->Args({4, 0, 128})->UseRealTime()->MinTime(1.0);
   }
   benchmark::RegisterBenchmark("io/asio_reactor/1MiB", BM_reactor, Backend::asio)
-      ->ArgNames({"depth", "send_KiB"})->Args({4, 0})->Args({4, 256})->UseRealTime()->MinTime(1.0);
+      ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, 512})->Args({4, 0, 0})
+      ->Args({4, 0, 128})->UseRealTime()->MinTime(1.0);
 }
 
 const bool registered = (register_all(), true);

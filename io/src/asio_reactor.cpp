@@ -184,6 +184,13 @@ void AsioReactor::start_connect(Connection& c) {
       continue;
     }
     c.socket.set_option(tcp::no_delay(true), ec);
+    if (options_.socket_send_buffer > 0) {
+      c.socket.set_option(asio::socket_base::send_buffer_size(options_.socket_send_buffer), ec);
+    }
+    if (options_.socket_receive_buffer > 0) {
+      c.socket.set_option(
+          asio::socket_base::receive_buffer_size(options_.socket_receive_buffer), ec);
+    }
     c.connect_pending = true;
     c.socket.async_connect(endpoint, [this, id = c.id](const error_code& result) {
       if (Connection* conn = find(id)) on_connect_done(*conn, result);

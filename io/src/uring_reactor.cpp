@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <stdexcept>
@@ -133,6 +134,7 @@ class UringReactor final : public Reactor {
 
   ReactorOptions options_;
   io_uring ring_{};
+  bool defer_taskrun_ = false;
   int wake_fd_ = -1;
   bool wake_pending_ = false;
   ConnectionId next_connection_id_ = 1;
@@ -154,7 +156,21 @@ UringReactor::UringReactor(const ReactorOptions& options) : options_(options) {
     throw std::runtime_error("io_uring disabled by RAWKAFKA_IO_URING_DISABLE");
   }
   unsigned depth = std::clamp(options.queue_depth, 8u, 32768u);
-  int rc = io_uring_queue_init(depth, &ring_, 0);
+  // Completions are run when this thread enters the kernel (poll() always does, or liburing
+  // does for it on the IORING_SQ_TASKRUN flag) instead of interrupting it; kernels before 5.19
+  // refuse these flags, and get a plain ring.
+  unsigned flags = IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
+  if (const char* setup = std::getenv("RAWKAFKA_IO_URING_SETUP")) {
+    std::string_view mode(setup);  // a diagnostic knob: "plain" or "defer"
+    if (mode == "plain") flags = 0;
+    if (mode == "defer") flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  }
+  int rc = io_uring_queue_init(depth, &ring_, flags);
+  if (rc == -EINVAL && flags != 0) {
+    flags = 0;
+    rc = io_uring_queue_init(depth, &ring_, 0);
+  }
+  defer_taskrun_ = (flags & IORING_SETUP_DEFER_TASKRUN) != 0;
   if (rc < 0) {
     throw std::runtime_error(std::string("io_uring_queue_init failed: ") + std::strerror(-rc) +
                              (rc == -EPERM || rc == -ENOSYS
@@ -167,6 +183,7 @@ UringReactor::UringReactor(const ReactorOptions& options) : options_(options) {
     io_uring_queue_exit(&ring_);
     throw std::runtime_error(std::string("eventfd failed: ") + std::strerror(err));
   }
+  io_uring_register_ring_fd(&ring_);  // saves a file lookup per io_uring_enter; optional
   arm_wake();
 }
 
@@ -298,6 +315,12 @@ void UringReactor::start_connect(Connection& c) {
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (options_.socket_send_buffer > 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.socket_send_buffer, sizeof(int));
+    }
+    if (options_.socket_receive_buffer > 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options_.socket_receive_buffer, sizeof(int));
+    }
     c.fd = fd;
     c.link_timeout = to_timespec(c.connect_deadline - Clock::now());
     reserve_sqes(2);  // the connect and its linked timeout must go in the same submission
@@ -636,6 +659,9 @@ size_t UringReactor::poll(std::chrono::nanoseconds max_wait) {
     io_uring_cqe* cqe = nullptr;
     ++stats_.submits;
     io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &ts, nullptr);  // -ETIME: nothing came
+  } else if (defer_taskrun_) {
+    ++stats_.submits;
+    io_uring_submit_and_get_events(&ring_);  // deferred completions are posted only on entry
   } else if (io_uring_sq_ready(&ring_) != 0) {
     ++stats_.submits;
     io_uring_submit(&ring_);
