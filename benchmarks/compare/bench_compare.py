@@ -30,6 +30,10 @@ COMMON_PROPS = {
 }
 
 
+def executable(path):
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
 def log(message):
     print(f"bench-compare: {message}", file=sys.stderr, flush=True)
 
@@ -87,12 +91,12 @@ class Bench:
 
     def make_clients(self):
         found = []
-        if os.access(self.args.rawproduce, os.X_OK):
+        if executable(self.args.rawproduce):
             found.append(clients_mod.NativeClient("rawkafka", self.args.rawproduce))
         else:
             self.note(f"rawproduce is missing ({self.args.rawproduce} is not built): "
                       "the rawkafka column is skipped")
-        if os.access(self.args.rdkafka_produce, os.X_OK):
+        if executable(self.args.rdkafka_produce):
             found.append(clients_mod.NativeClient("librdkafka", self.args.rdkafka_produce))
         else:
             self.note(f"rdkafka_produce is missing ({self.args.rdkafka_produce}; is librdkafka-dev "
@@ -114,7 +118,7 @@ class Bench:
         return os.path.join(self.logs, "-".join(str(p) for p in parts) + ".log")
 
     def create_topic(self, topic):
-        if os.access(self.args.rdkafka_produce, os.X_OK):
+        if executable(self.args.rdkafka_produce):
             argv = [self.args.rdkafka_produce, "--bootstrap-server", self.args.bootstrap,
                     "--topic", topic, "--partitions", str(PARTITIONS), "--num-records", "0"]
         else:
@@ -128,7 +132,7 @@ class Bench:
     def payload_file(self, scenario):
         """rawproduce's record pool for the scenario as a perf-test payload file: every client
         reads it (--payload-file), so all of them send byte-identical records."""
-        if not os.access(self.args.rdkafka_produce, os.X_OK):
+        if not executable(self.args.rdkafka_produce):
             return None
         path = os.path.join(self.out, f"payload-{scenario['payload']}-{scenario['record_size']}.txt")
         if not os.path.exists(path):
@@ -222,7 +226,7 @@ class Bench:
         scenario = dict(scenarios(self.args.quick)[0])
         scenario["records"] = 5_000_000 if self.args.quick else 20_000_000
         natives = [c for c in self.clients if c.name in ("rawkafka", "librdkafka")]
-        if not natives or not os.access(self.args.null_sink, os.X_OK):
+        if not natives or not executable(self.args.null_sink):
             self.note("null sink comparison skipped (no native client or no null_sink)")
             return None
         bootstrap = f"127.0.0.1:{self.args.sink_port}"
@@ -266,7 +270,7 @@ class Bench:
         figures = {}
         for name in ("bench_protocol", "bench_compression", "bench_io"):
             path = os.path.join(self.args.build_dir, "benchmarks", name)
-            if not os.access(path, os.X_OK):
+            if not executable(path):
                 self.note(f"{name} is not built: skipped")
                 continue
             log(f"micro: {name}")
@@ -282,6 +286,7 @@ class Bench:
                 {k: b[k] for k in ("name", "items_per_second", "bytes_per_second", "real_time",
                                    "time_unit") if k in b}
                 for b in data.get("benchmarks", []) if b.get("run_type", "iteration") == "iteration"]
+        figures["key_figures"] = key_figures(figures)
         return figures
 
     # ---- all of it ----------------------------------------------------------------------
@@ -301,6 +306,24 @@ class Bench:
             results["micro"] = self.run_micro()
         results["machine"]["loadavg_at_end"] = os.getloadavg()
         return results
+
+
+# The microbenchmark figures the report leads with (all others are kept in results.json).
+KEY_FIGURES = {"BM_RecordBatchWrite/100": "items_per_second",
+               "BM_RecordBatchWrite/1000": "items_per_second",
+               "BM_RecordBatchRead/1000": "items_per_second",
+               "BM_Crc32c/65536": "bytes_per_second",
+               "BM_Crc32cSoftware/65536": "bytes_per_second"}
+
+
+def key_figures(figures):
+    found = {}
+    for rows in figures.values():
+        for b in rows:
+            metric = KEY_FIGURES.get(b["name"])
+            if metric and metric in b:
+                found[f"{b['name']} {metric.replace('_', ' ')}"] = b[metric]
+    return found
 
 
 METRICS = ("records_per_sec", "mb_per_sec", "p99_ms", "cpu_ns_per_record")
@@ -346,11 +369,12 @@ def parse_args(argv):
     p.add_argument("--kafka-local")
     p.add_argument("--sink-port", type=int, default=39392)
     p.add_argument("--command-line", default="scripts/bench-compare")
+    p.add_argument("--rawproduce", help="rawproduce binary (default: BUILD_DIR/tools/rawproduce)")
     args = p.parse_args(argv)
     if args.reps is None:
         args.reps = 3 if args.quick else 5
     bench = os.path.join(args.build_dir, "benchmarks")
-    args.rawproduce = os.path.join(args.build_dir, "tools", "rawproduce")
+    args.rawproduce = args.rawproduce or os.path.join(args.build_dir, "tools", "rawproduce")
     args.rdkafka_produce = os.path.join(bench, "rdkafka_produce")
     args.null_sink = os.path.join(bench, "null_sink")
     args.loopback_bandwidth = os.path.join(bench, "loopback_bandwidth")

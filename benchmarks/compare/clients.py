@@ -87,8 +87,8 @@ class NativeClient:
             "p50_ms": float(latency.get("p50", 0)),
             "p99_ms": float(latency.get("p99", 0)),
             "self_reported_cpu_ns_per_record": report.get("client_cpu_ns_per_record"),
-            "details": {k: report[k] for k in ("backend", "produce_version", "librdkafka_version")
-                        if k in report},
+            "details": {k: report[k] for k in ("backend", "produce_version", "threads",
+                                               "librdkafka_version") if k in report},
         }
 
 

@@ -80,6 +80,8 @@ def micro_lines(results):
     lines = ["", "## Microbenchmarks", "", "| program | benchmark | items/s | bytes/s |",
              "|---|---|---:|---:|"]
     for program, rows in micro.items():
+        if program == "key_figures":
+            continue
         for b in rows:
             items = b.get("items_per_second")
             size = b.get("bytes_per_second")
