@@ -301,6 +301,7 @@ class Bench:
         log(f"loopback: {results['loopback_bytes_per_sec'] / 1e9:.2f} GB/s")
         results["java_startup_cpu_s"] = self.java_startup_cpu()
         results["scenarios"] = [self.run_scenario(s) for s in scenarios(self.args.quick)]
+        add_java_without_startup(results)
         results["null_sink"] = self.run_null_sink(results["loopback_bytes_per_sec"])
         if self.args.micro:
             results["micro"] = self.run_micro()
@@ -327,6 +328,18 @@ def key_figures(figures):
 
 
 METRICS = ("records_per_sec", "mb_per_sec", "p99_ms", "cpu_ns_per_record")
+
+
+def add_java_without_startup(results):
+    """Java's CPU per record less the JVM start-up cost (a 1-record run), for reference."""
+    startup = results.get("java_startup_cpu_s")
+    if not startup:
+        return
+    for s in results["scenarios"]:
+        java = s["clients"].get("java")
+        if java:
+            java["cpu_ns_per_record_without_startup"] = max(
+                0.0, java["cpu_ns_per_record"] - startup * 1e9 / s["records"])
 
 
 def summarize(scenario, runs, errors, extra_metrics=()):

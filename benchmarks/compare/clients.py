@@ -144,6 +144,7 @@ class JavaClient:
 
 def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s):
     argv = client.command(bootstrap, topic, scenario, payload_file)
+    load = os.getloadavg()[0]
     code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s)
     if code != 0:
         tail = "\n".join(output.splitlines()[-5:])
@@ -154,5 +155,6 @@ def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeo
     result["cpu_s"] = cpu_s
     result["wall_s"] = wall_s
     result["cpu_ns_per_record"] = cpu_s * 1e9 / max(result["records_sent"], 1)
+    result["loadavg_1m_before"] = load
     result["command"] = argv
     return result

@@ -35,6 +35,12 @@ def scenario_table(results):
             lines.append(f"| {s['name']} | {name} | {number(c['records_per_sec'])} | "
                          f"{number(c['mb_per_sec'], 1)} | {number(c['p99_ms'], 1)} | "
                          f"{number(c['cpu_ns_per_record'])} | {c['runs']} |")
+    java = [s for s in results["scenarios"] if "cpu_ns_per_record_without_startup" in s["clients"].get("java", {})]
+    if java:
+        lines += ["", "Java's CPU per record without its start-up (a 1-record run costs "
+                      f"{results['java_startup_cpu_s']:.2f} s CPU): " +
+                  "; ".join(f"{s['name']}: {number(s['clients']['java']['cpu_ns_per_record_without_startup'])} ns"
+                            for s in java) + "."]
     return lines
 
 
