@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "rawkafka/client/broker_channel.hpp"
 #include "rawkafka/compression/codecs.hpp"
@@ -55,9 +56,9 @@ struct LeaderChannels {
   }
 };
 
-AdminResult list_offsets_on(BrokerChannel& channel, const std::string& topic,
-                            const std::vector<int32_t>& partitions, int64_t timestamp,
-                            std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout) {
+AdminResult list_offsets_once(BrokerChannel& channel, const std::string& topic,
+                              const std::vector<int32_t>& partitions, int64_t timestamp,
+                              std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout) {
   protocol::ListOffsetsRequest request;
   protocol::ListOffsetsRequest::ListOffsetsTopic t;
   t.name = topic;
@@ -88,6 +89,22 @@ AdminResult list_offsets_on(BrokerChannel& channel, const std::string& topic,
     }
   }
   return {};
+}
+
+// Right after a topic is created, a leader may answer NOT_LEADER_OR_FOLLOWER (or not know the
+// topic yet) for a moment: retriable errors are retried until the timeout.
+AdminResult list_offsets_on(BrokerChannel& channel, const std::string& topic,
+                            const std::vector<int32_t>& partitions, int64_t timestamp,
+                            std::map<int32_t, int64_t>& out, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  while (true) {
+    AdminResult r = list_offsets_once(channel, topic, partitions, timestamp, out, left_until(deadline));
+    if (r.ok() || r.error != AdminError::broker_error || !protocol::is_retriable(r.error_code) ||
+        Clock::now() + std::chrono::milliseconds(100) >= deadline) {
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 // Partitions grouped by their leader's node id.
