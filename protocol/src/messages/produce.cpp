@@ -67,6 +67,9 @@ size_t ProduceRequest::encoded_size(int16_t version) const {
 bool ProduceRequest::encode_gather(Writer& scratch, std::vector<std::span<const uint8_t>>& out,
                                    int16_t version) const {
   fields::Encoder e{scratch, traits.is_flexible(version)};
+  // Spans point into scratch, so it must not move: a growable Writer that reallocates would
+  // leave them dangling, and is reported as a failure like an overflow.
+  const uint8_t* const base = scratch.data();
   size_t piece_start = scratch.size();
   // Closes the scratch piece written since piece_start.
   auto cut = [&] {
@@ -94,7 +97,7 @@ bool ProduceRequest::encode_gather(Writer& scratch, std::vector<std::span<const 
         } else {
           scratch.i32(int32_t(len));
         }
-        if (!scratch.ok()) return false;
+        if (!scratch.ok() || scratch.data() != base) return false;
         if (len > 0) {
           cut();
           out.push_back(*p.records);
@@ -105,7 +108,7 @@ bool ProduceRequest::encode_gather(Writer& scratch, std::vector<std::span<const 
     e.no_tags();
   }
   e.no_tags();
-  if (!scratch.ok()) return false;
+  if (!scratch.ok() || scratch.data() != base) return false;
   cut();
   return true;
 }

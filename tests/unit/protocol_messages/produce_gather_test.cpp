@@ -100,3 +100,11 @@ TEST_CASE("encode_gather reports a scratch buffer that is too small") {
     CHECK_FALSE(req.encode_gather(scratch, spans, 3));
   }
 }
+
+TEST_CASE("encode_gather refuses a growable scratch that reallocates under its spans") {
+  ProduceRequest req = fixtures::produce_request(9);
+  std::vector<uint8_t> storage;  // empty: the first write reallocates
+  Writer scratch(storage);
+  std::vector<std::span<const uint8_t>> spans;
+  CHECK_FALSE(req.encode_gather(scratch, spans, 9));
+}

@@ -50,8 +50,10 @@ struct ProduceRequest {
   // fixed-capacity Writer; it must not reallocate) and appends to `out`, in order, the spans
   // that together form the body — pieces of `scratch` interleaved with the records' own
   // spans. The concatenation equals what encode() writes, byte for byte. Returns false (and
-  // leaves `out` unusable) if `scratch` overflows. The spans stay valid while `scratch`'s
-  // buffer and the records live.
+  // leaves `out` unusable) if `scratch` overflows or, being growable, reallocates. The spans
+  // stay valid while `scratch`'s buffer and the records live. To send a whole frame: call
+  // begin_request() on `scratch` first, push its bytes as the first span, call this, then
+  // end_frame(scratch, at, record_bytes) where record_bytes is the sum of the records' sizes.
   bool encode_gather(Writer& scratch, std::vector<std::span<const uint8_t>>& out,
                      int16_t version) const;
 
