@@ -7,10 +7,15 @@
 // process: sender, receiver and any kernel worker of the ring).
 //
 //   build/benchmarks/bench_io --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
+//
+// RAWKAFKA_BENCH_IO_PIN=S,R pins the sending thread to core S and the receiver to core R, as the
+// client pins its reactor threads; unset, the scheduler places both.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -19,6 +24,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -47,6 +54,30 @@ int64_t process_cpu_ns() {
   auto ns = [](timeval tv) { return int64_t{tv.tv_sec} * 1'000'000'000 + tv.tv_usec * 1000; };
   return ns(ru.ru_utime) + ns(ru.ru_stime);
 }
+
+// Cores from RAWKAFKA_BENCH_IO_PIN ("sender,receiver"); -1 when unset.
+std::pair<int, int> pin_cores() {
+  const char* text = std::getenv("RAWKAFKA_BENCH_IO_PIN");
+  int sender = -1;
+  int receiver = -1;
+  if (text == nullptr || std::sscanf(text, "%d,%d", &sender, &receiver) != 2) return {-1, -1};
+  return {sender, receiver};
+}
+
+// Pins the calling (sending) thread for the life of one benchmark run.
+struct SenderPin {
+  cpu_set_t saved;
+  bool pinned = false;
+  SenderPin() {
+    int core = pin_cores().first;
+    if (core < 0) return;
+    pthread_getaffinity_np(pthread_self(), sizeof saved, &saved);
+    pinned = pin_current_thread(core);
+  }
+  ~SenderPin() {
+    if (pinned) pthread_setaffinity_np(pthread_self(), sizeof saved, &saved);
+  }
+};
 
 void set_nodelay(int fd) {
   int one = 1;
@@ -78,6 +109,7 @@ class AckReceiver {
 
  private:
   void run() {
+    if (int core = pin_cores().second; core >= 0) pin_current_thread(core);
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) return;
     set_nodelay(fd);
@@ -153,11 +185,12 @@ struct AckCounter : ConnectionHandler {
 
 void BM_reactor(benchmark::State& state, Backend backend) {
   const int64_t depth = state.range(0);
+  SenderPin pin;
   AckReceiver receiver;
   ReactorOptions options;
   options.backend = backend;
   options.max_bytes_per_send = static_cast<size_t>(state.range(1)) * 1024;
-  options.socket_send_buffer = static_cast<int>(state.range(2)) * 1024;
+  options.socket_send_buffer = state.range(2) < 0 ? -1 : static_cast<int>(state.range(2)) * 1024;
   std::unique_ptr<Reactor> reactor = Reactor::create(options);
   AckCounter counter;
   ConnectionId id = reactor->connect({"127.0.0.1", receiver.port()}, 5s, counter);
@@ -193,6 +226,7 @@ void BM_reactor(benchmark::State& state, Backend backend) {
 void BM_blocking_pair(benchmark::State& state) {
   const int64_t depth = state.range(0);
   const bool gathered = state.range(1) != 0;
+  SenderPin pin;
   AckReceiver receiver;
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   set_nodelay(fd);
@@ -280,15 +314,15 @@ void register_all() {
   benchmark::RegisterBenchmark("io/blocking_pair/1MiB", BM_blocking_pair)
       ->ArgNames({"depth", "gathered"})->Args({4, 0})->Args({4, 1})->UseRealTime()->MinTime(1.0);
   // Arguments: frames in flight, ReactorOptions::max_bytes_per_send and socket_send_buffer in
-  // KiB (0: no limit, kernel autotuning). {4, 0, 512} are the defaults.
+  // KiB (0: no limit / kernel autotuning; -1: the backend's default). {4, 0, -1} is the default.
   if (uring_available()) {
     benchmark::RegisterBenchmark("io/uring_reactor/1MiB", BM_reactor, Backend::uring)
-        ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, 512})->Args({4, 0, 0})
-        ->Args({4, 256, 512})->Args({4, 0, 128})->UseRealTime()->MinTime(1.0);
+        ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, -1})->Args({4, 0, 0})
+        ->Args({4, 256, -1})->Args({4, 0, 128})->UseRealTime()->MinTime(1.0);
   }
   benchmark::RegisterBenchmark("io/asio_reactor/1MiB", BM_reactor, Backend::asio)
-      ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, 512})->Args({4, 0, 0})
-      ->Args({4, 0, 128})->UseRealTime()->MinTime(1.0);
+      ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, -1})->Args({4, 0, 0})
+      ->Args({4, 0, 512})->UseRealTime()->MinTime(1.0);
 }
 
 const bool registered = (register_all(), true);

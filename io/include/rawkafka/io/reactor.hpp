@@ -55,12 +55,13 @@ struct ReactorOptions {
   size_t max_frame_size = 256u << 20;    // larger incoming frames close the connection
   // Bytes handed to one gathered write; the rest follows when it completes. 0: no limit.
   size_t max_bytes_per_send = 0;
-  // SO_SNDBUF / SO_RCVBUF for new connections; 0 leaves the kernel's autotuning on. A bounded
-  // send buffer keeps the sender from running megabytes ahead of the receiver, whose copies
-  // then miss the cache: bench_io on loopback measured 1 MiB frames at about 2x the CPU per
-  // byte with autotuning (up to tcp_wmem's 4 MiB) against 512 KiB. The Java client's
-  // send.buffer.bytes defaults to 128 KiB for the same reason.
-  int socket_send_buffer = 512 << 10;
+  // SO_SNDBUF for new connections. A bounded send buffer keeps the sender from running
+  // megabytes ahead of the receiver, whose copies then miss the cache: bench_io on loopback
+  // measured 1 MiB frames at about 2x the CPU per byte under autotuning (up to tcp_wmem's
+  // 4 MiB). -1: the backend's measured best (io_uring 512 KiB, Asio 128 KiB; the Java
+  // client's send.buffer.bytes is 128 KiB); 0: kernel autotuning; else bytes.
+  int socket_send_buffer = -1;
+  // SO_RCVBUF for new connections; 0 leaves the kernel's autotuning on.
   int socket_receive_buffer = 0;
 };
 
