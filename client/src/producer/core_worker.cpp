@@ -103,7 +103,7 @@ void CoreWorker::start() {
     auto wall = std::chrono::duration_cast<std::chrono::nanoseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
-    wall_offset_ns_ = wall - monotonic_ns();
+    wall_offset_ns_ = wall - clock_.now_ns();
     {
       std::lock_guard lock(m);
       ready = true;
@@ -167,7 +167,11 @@ void CoreWorker::run() {
 // ready, run I/O (waiting for it when `may_block` and there is nothing else to do).
 void CoreWorker::pump(bool may_block) {
   produced_since_pump_ = 0;
-  int64_t now = monotonic_ns();
+  int64_t now = clock_.now_ns();
+  if (now >= next_recalibration_ns_) {
+    clock_.recalibrate();
+    next_recalibration_ns_ = now + 1'000'000'000;
+  }
   if (shared_.abort.load(std::memory_order_relaxed)) abort_everything("delivery timed out");
   drain_rings();
   close_lingering(now);
@@ -199,7 +203,7 @@ void CoreWorker::pump(bool may_block) {
   reactor_->poll(std::chrono::nanoseconds(wait));
   sleeping_.store(false, std::memory_order_relaxed);
   // Responses may have freed in-flight slots or memory: send again right away.
-  now = monotonic_ns();
+  now = clock_.now_ns();
   if (!ready_.empty()) send_ready(now);
 }
 
@@ -383,7 +387,7 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
   int32_t partition = r.partition;
   if (partition >= t->partition_count) return ProduceStatus::unknown_topic;
   if (partition < 0) partition = choose_partition(*t, r.key);
-  const int64_t now = monotonic_ns();
+  const int64_t now = clock_.now_ns();
   const int64_t ts = r.timestamp_ms >= 0 ? r.timestamp_ms : wall_ms(now);
 
   const unsigned owner = owner_core(t->hash, partition, cores_);
@@ -392,7 +396,7 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
   ProduceStatus st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
   if (st == ProduceStatus::buffer_full && config_.buffer_full_policy == BufferFullPolicy::block) {
     const int64_t deadline = now + config_.max_block_ms * 1'000'000;
-    while (st == ProduceStatus::buffer_full && monotonic_ns() < deadline &&
+    while (st == ProduceStatus::buffer_full && clock_.now_ns() < deadline &&
            !shared_.abort.load(std::memory_order_relaxed)) {
       pump(true);
       st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
@@ -496,7 +500,7 @@ Batch* CoreWorker::open_batch(PartitionState& p, size_t first_record_size, int64
   b->writer.reset(b->buffer->span(), timestamp_ms);
   b->wire = {};
   b->base_sequence = -1;
-  b->created_ns = monotonic_ns();
+  b->created_ns = clock_.now_ns();
   b->deadline_ns = b->created_ns + config_.delivery_timeout_ms * 1'000'000;
   b->attempts = 0;
   b->last_error = 0;
@@ -547,7 +551,7 @@ void CoreWorker::close_batch(Batch* b) {
   CoreTopic& t = *topics_[p.topic];
   t.sticky.on_batch_closed(p.partition);
   if (!fr.ok()) {
-    fail_batch(b, -1, fr.error, monotonic_ns());
+    fail_batch(b, -1, fr.error, clock_.now_ns());
     return;
   }
   b->wire = fr.batch;
@@ -785,7 +789,7 @@ void CoreWorker::on_sent(io::ConnectionId id, uint64_t token) {
   req->sent = true;
   if (config_.acks == Acks::none) {
     // No response will come (Kafka sends none for acks=0): written is delivered.
-    const int64_t now = monotonic_ns();
+    const int64_t now = clock_.now_ns();
     for (Batch* b : req->batches) {
       --b->partition->in_flight;
       complete_batch(b, -1, now);
@@ -833,7 +837,7 @@ void CoreWorker::handle_response(BrokerConnection& c, InFlightRequest& req, std:
   protocol::Reader r(frame);
   int32_t correlation_id = 0;
   protocol::read_response_header(r, protocol::ApiKey::produce, shared_.produce_version, correlation_id);
-  const int64_t now = monotonic_ns();
+  const int64_t now = clock_.now_ns();
   if (!response_.decode(r, shared_.produce_version)) {
     set_last_error("a Produce response from broker " + std::to_string(c.node) + " did not decode");
     for (Batch* b : req.batches) {
@@ -888,7 +892,7 @@ void CoreWorker::on_closed(io::ConnectionId id, const io::IoError& error) {
   if (it == by_connection_.end()) return;
   BrokerConnection& c = *it->second;
   by_connection_.erase(it);
-  const int64_t now = monotonic_ns();
+  const int64_t now = clock_.now_ns();
   if (!shutdown_.load(std::memory_order_relaxed)) {
     set_last_error("connection to broker " + std::to_string(c.node) + " lost: " + error.message);
   }
@@ -967,7 +971,7 @@ void CoreWorker::fail_record_now(CoreTopic& t, int32_t partition, int16_t code, 
     rep.partition = partition;
     rep.error_code = code;
     rep.error = reason;
-    rep.latency_ns = monotonic_ns() - enqueue_ns;
+    rep.latency_ns = clock_.now_ns() - enqueue_ns;
     rep.user_token = token;
     shared_.delivery_callback(rep);
   }
@@ -1029,7 +1033,7 @@ void CoreWorker::check_timeouts(int64_t now) {
 }
 
 void CoreWorker::abort_everything(const char* reason) {
-  const int64_t now = monotonic_ns();
+  const int64_t now = clock_.now_ns();
   drain_rings();
   while (linger_head_) close_batch(linger_head_);
   for (PartitionState* p : ready_) {

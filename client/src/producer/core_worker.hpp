@@ -19,6 +19,7 @@
 
 #include "batch_policy.hpp"
 #include "buffer_pool.hpp"
+#include "fast_clock.hpp"
 #include "producer_shared.hpp"
 #include "rawkafka/client/histogram.hpp"
 #include "rawkafka/client/partitioner.hpp"
@@ -225,6 +226,8 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   BufferPool pool_;
   std::unique_ptr<BufferPool> compressed_pool_;
   std::unique_ptr<protocol::Codec> codec_;
+  FastClock clock_;
+  int64_t next_recalibration_ns_ = 0;
   int64_t wall_offset_ns_ = 0;
   int64_t linger_ns_ = 0;
   int64_t next_timeout_check_ns_ = 0;
