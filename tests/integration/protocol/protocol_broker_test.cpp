@@ -378,3 +378,29 @@ TEST_CASE("ApiVersions at every version the codec handles, v5 included when the 
     if (v >= 3) CHECK_FALSE(resp.supported_features.empty());  // KRaft brokers list features
   }
 }
+
+TEST_CASE("SaslHandshake and SaslAuthenticate answers of a PLAINTEXT listener decode at every version") {
+  // The test broker has no SASL listener: it answers ILLEGAL_SASL_STATE (34), with a message
+  // for SaslAuthenticate. What is checked is that every version's answer decodes completely.
+  constexpr int16_t illegal_sasl_state = 34;
+  for (int16_t v = SaslHandshakeRequest::traits.min_version; v <= SaslHandshakeRequest::traits.max_version; ++v) {
+    CAPTURE(v);
+    rt::BlockingClient client(rt::bootstrap());
+    REQUIRE_MESSAGE(client.connected(), client.error());
+    SaslHandshakeResponse resp;
+    REQUIRE_MESSAGE(client.call(ApiKey::sasl_handshake, v, SaslHandshakeRequest{"PLAIN"}, resp), client.error());
+    CHECK(resp.error_code == illegal_sasl_state);
+  }
+  for (int16_t v = SaslAuthenticateRequest::traits.min_version; v <= SaslAuthenticateRequest::traits.max_version;
+       ++v) {
+    CAPTURE(v);
+    rt::BlockingClient client(rt::bootstrap());
+    REQUIRE_MESSAGE(client.connected(), client.error());
+    SaslAuthenticateRequest req;
+    req.auth_bytes = {0, 'u', 0, 'p'};
+    SaslAuthenticateResponse resp;
+    REQUIRE_MESSAGE(client.call(ApiKey::sasl_authenticate, v, req, resp), client.error());
+    CHECK(resp.error_code == illegal_sasl_state);
+    CHECK(resp.error_message.has_value());
+  }
+}
