@@ -50,6 +50,7 @@ class SequenceCounter {
     return base;
   }
   int32_t next() const { return next_; }
+  void set_next(int32_t next) { next_ = next; }
   void reset() { next_ = 0; }
 
  private:

@@ -536,18 +536,8 @@ void CoreWorker::close_batch(Batch* b) {
   b->linger_prev = b->linger_next = nullptr;
   p.open = nullptr;
 
-  protocol::FinishOptions fo;
-  if (codec_) {
-    fo.codec = codec_.get();
-    fo.compression_buffer = b->compressed->span();
-  }
-  if (shared_.idempotent) {
-    fo.producer_id = shared_.producer_id;
-    fo.producer_epoch = shared_.producer_epoch;
-    b->base_sequence = p.sequence.assign(b->writer.record_count());
-    fo.base_sequence = b->base_sequence;
-  }
-  protocol::FinishResult fr = b->writer.finish(fo);
+  if (shared_.idempotent) b->base_sequence = p.sequence.assign(b->writer.record_count());
+  protocol::FinishResult fr = finish_batch(b);
   CoreTopic& t = *topics_[p.topic];
   t.sticky.on_batch_closed(p.partition);
   if (!fr.ok()) {
@@ -556,6 +546,36 @@ void CoreWorker::close_batch(Batch* b) {
   }
   b->wire = fr.batch;
   enqueue_ready(p, b, false);
+}
+
+protocol::FinishResult CoreWorker::finish_batch(Batch* b) {
+  protocol::FinishOptions fo;
+  if (codec_) {
+    fo.codec = codec_.get();
+    fo.compression_buffer = b->compressed->span();
+  }
+  if (shared_.idempotent) {
+    fo.producer_id = shared_.producer_id;
+    fo.producer_epoch = shared_.producer_epoch;
+    fo.base_sequence = b->base_sequence;
+  }
+  return b->writer.finish(fo);
+}
+
+// After a batch failed for good, the broker still expects the sequence where it began: give
+// the waiting batches, in order, sequences from there (finish() is pure, so re-finishing with
+// a new base sequence rewrites only the header and CRC). Only called with nothing in flight.
+void CoreWorker::renumber_queue(PartitionState& p) {
+  int32_t seq = p.expected_sequence;
+  for (Batch* b = p.queue_head; b; b = b->next) {
+    if (b->base_sequence != seq) {
+      b->base_sequence = seq;
+      protocol::FinishResult fr = finish_batch(b);
+      if (fr.ok()) b->wire = fr.batch;
+    }
+    seq = increment_sequence(seq, b->writer.record_count());
+  }
+  p.sequence.set_next(seq);
 }
 
 void CoreWorker::enqueue_ready(PartitionState& p, Batch* b, bool retry) {
@@ -642,6 +662,11 @@ void CoreWorker::send_ready(int64_t now) {
       ++i;
       if (now < p->retry_at_ns) continue;
       if (p->retrying && p->in_flight > 0) continue;
+      if (p->resequence) {
+        if (p->in_flight > 0) continue;  // wait for the batches sent after the hole to return
+        renumber_queue(*p);
+        p->resequence = false;
+      }
       if (shared_.idempotent && p->in_flight >= 5) continue;
       // Until the broker has acknowledged one batch of this partition it may hold no state
       // for our producer id, and would take a later sequence first if an earlier batch
@@ -866,9 +891,13 @@ void CoreWorker::handle_response(BrokerConnection& c, InFlightRequest& req, std:
     if (code == 0 || code == int16_t(ErrorCode::DUPLICATE_SEQUENCE_NUMBER)) {
       if (b->partition->in_flight == 0) b->partition->retrying = false;
       b->partition->confirmed = true;
+      if (b->base_sequence >= 0) {
+        b->partition->expected_sequence = increment_sequence(b->base_sequence, b->writer.record_count());
+      }
       complete_batch(b, pr->base_offset, now);
     } else if (protocol::is_retriable(code) ||
-               (code == int16_t(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER) && b->partition->retrying)) {
+               (code == int16_t(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER) &&
+                (b->partition->retrying || b->partition->resequence))) {
       if (!pr->current_leader.is_default() && pr->current_leader.leader_id >= 0) {
         b->partition->leader = pr->current_leader.leader_id;
         b->partition->leader_epoch = pr->current_leader.leader_epoch;
@@ -943,6 +972,8 @@ void CoreWorker::complete_batch(Batch* b, int64_t base_offset, int64_t now) {
 
 void CoreWorker::fail_batch(Batch* b, int16_t code, std::string_view reason, int64_t now) {
   const CoreTopic& t = *topics_[b->partition->topic];
+  // Its sequence numbers were never written: the batches after it must move down.
+  if (b->base_sequence >= 0) b->partition->resequence = true;
   const int32_t n = b->writer.record_count();
   std::string text = t.name + "-" + std::to_string(b->partition->partition) + ": " + std::string(reason);
   set_last_error(text);

@@ -67,6 +67,10 @@ struct PartitionState {
   int32_t in_flight = 0;
   int64_t retry_at_ns = 0;
   bool retrying = false;  // a batch came back for a retry: send one at a time until it lands
+  // Idempotence: the sequence the broker expects next (end of the last acknowledged batch),
+  // and whether a batch failed for good, leaving a hole the batches after it must close.
+  int32_t expected_sequence = 0;
+  bool resequence = false;
   bool confirmed = false;  // the broker has acknowledged a batch of ours for this partition
   bool in_ready_list = false;
 };
@@ -168,6 +172,8 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
                         uint64_t token, int64_t enqueue_ns, int64_t timestamp_ms);
   Batch* open_batch(PartitionState& p, size_t first_record_size, int64_t timestamp_ms);
   void close_batch(Batch* b);
+  protocol::FinishResult finish_batch(Batch* b);
+  void renumber_queue(PartitionState& p);
   void enqueue_ready(PartitionState& p, Batch* b, bool retry);
   void fail_record_now(CoreTopic& t, int32_t partition, int16_t code, std::string_view reason,
                        uint64_t token, int64_t enqueue_ns);
