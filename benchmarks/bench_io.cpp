@@ -322,7 +322,7 @@ void register_all() {
   }
   benchmark::RegisterBenchmark("io/asio_reactor/1MiB", BM_reactor, Backend::asio)
       ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, -1})->Args({4, 0, 0})
-      ->Args({4, 0, 512})->UseRealTime()->MinTime(1.0);
+      ->Args({4, 0, 64})->Args({4, 0, 256})->Args({4, 0, 512})->UseRealTime()->MinTime(1.0);
 }
 
 const bool registered = (register_all(), true);
