@@ -255,12 +255,14 @@ class Bench:
                 result["wire_bytes_per_sec"] = totals["frame_bytes"] / elapsed
                 result["fraction_of_loopback"] = result["wire_bytes_per_sec"] / loopback_bps
                 result["sink"] = totals
+                result["sink_cpu_ns_per_record"] = totals.get("sink_cpu_s", 0) * 1e9 / totals["records"]
                 log(f"  {result['records_per_sec']:,.0f} records/s, "
                     f"{result['wire_bytes_per_sec'] / 1e6:,.0f} MB/s on the wire "
                     f"({100 * result['fraction_of_loopback']:.1f}% of loopback)")
                 runs[client.name].append(result)
         summary = summarize(scenario, runs, errors,
-                            extra_metrics=("wire_bytes_per_sec", "fraction_of_loopback"))
+                            extra_metrics=("wire_bytes_per_sec", "fraction_of_loopback",
+                                           "sink_cpu_ns_per_record"))
         summary["records"] = scenario["records"]
         return summary
 

@@ -63,15 +63,17 @@ def sink_table(results):
         return ["(not run)"]
     lines = [f"{number(sink['records'])} records of 100 random bytes, acks=1, one producer process; "
              f"loopback TCP on this machine: {results['loopback_bytes_per_sec'] / 1e9:.2f} GB/s.", "",
-             "| client | records/s | value MB/s | wire MB/s | fraction of loopback | client CPU ns/record |",
-             "|---|---:|---:|---:|---:|---:|"]
+             "| client | records/s | value MB/s | wire MB/s | fraction of loopback | client CPU ns/record "
+             "| sink CPU ns/record |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for name in CLIENTS:
         c = sink["clients"].get(name)
         if c is None:
             continue
         lines.append(f"| {name} | {number(c['records_per_sec'])} | {number(c['mb_per_sec'], 1)} | "
                      f"{number(c['wire_bytes_per_sec'] / 1e6, 1)} | "
-                     f"{100 * c['fraction_of_loopback']:.1f}% | {number(c['cpu_ns_per_record'])} |")
+                     f"{100 * c['fraction_of_loopback']:.1f}% | {number(c['cpu_ns_per_record'])} | "
+                     f"{number(c['sink_cpu_ns_per_record'])} |")
     rd = sink["ratios"].get("rawkafka_vs_librdkafka")
     if rd:
         lines += ["", f"rawkafka ÷ librdkafka: {ratio(rd['records_per_sec'])} records/s, "

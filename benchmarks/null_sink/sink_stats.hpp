@@ -2,6 +2,8 @@
 // Totals the null sink keeps across all its connections (relaxed atomics, touched once per
 // request, never per record).
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -46,17 +48,21 @@ struct SinkStats {
     double span_s = double(last_produce_ns.load() - first_produce_ns.load()) / 1e9;
     double rps = span_s > 0 ? double(get(records)) / span_s : 0;
     double bps = span_s > 0 ? double(get(frame_bytes)) / span_s : 0;
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    double cpu_s = double(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+                   double(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6;
     char out[768];
     std::snprintf(out, sizeof out,
                   "{\"connections\": %llu, \"requests\": %llu, \"produce_requests\": %llu, "
                   "\"batches\": %llu, \"records\": %llu, \"record_bytes\": %llu, "
                   "\"frame_bytes\": %llu, \"bad_batches\": %llu, \"produce_span_s\": %.6f, "
-                  "\"records_per_sec\": %.1f, \"wire_bytes_per_sec\": %.0f}",
+                  "\"records_per_sec\": %.1f, \"wire_bytes_per_sec\": %.0f, \"sink_cpu_s\": %.3f}",
                   (unsigned long long)get(connections), (unsigned long long)get(requests),
                   (unsigned long long)get(produce_requests), (unsigned long long)get(batches),
                   (unsigned long long)get(records), (unsigned long long)get(record_bytes),
                   (unsigned long long)get(frame_bytes), (unsigned long long)get(bad_batches),
-                  span_s, rps, bps);
+                  span_s, rps, bps, cpu_s);
     return out;
   }
 };
