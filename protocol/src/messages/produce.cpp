@@ -114,18 +114,30 @@ bool ProduceRequest::encode_gather(Writer& scratch, std::vector<std::span<const 
 }
 
 bool ProduceRequest::decode(Reader& r, int16_t version) {
-  *this = ProduceRequest{};  // fields a version lacks keep their defaults
-  fields::Decoder d{r, traits.is_flexible(version)};
-  if (version >= 3) transactional_id = d.nullable_string();
+  // Every field is assigned, but the vectors and strings keep their storage: a server (the
+  // null sink) decodes one of these per request into the same struct.
+  const bool flexible = traits.is_flexible(version);
+  fields::Decoder d{r, flexible};
+  transactional_id.reset();
+  if (version >= 3) {
+    auto id = flexible ? r.compact_nullable_string() : r.nullable_string();
+    if (id) transactional_id.emplace(*id);
+  }
   acks = r.i16();
   timeout_ms = r.i32();
-  int32_t nt = d.sized_array(topic_data, 2);
-  for (int32_t i = 0; i < nt; ++i) {
-    TopicData& t = topic_data[size_t(i)];
-    decode_topic(d, t.name, t.topic_id, version);
-    int32_t np = d.sized_array(t.partition_data, 5);
-    for (int32_t j = 0; j < np; ++j) {
-      PartitionData& p = t.partition_data[size_t(j)];
+  int32_t nt = d.array_length(2);
+  topic_data.resize(size_t(nt < 0 ? 0 : nt));
+  for (TopicData& t : topic_data) {
+    if (version <= 12) {
+      t.name.assign(flexible ? r.compact_string() : r.string());
+      t.topic_id = Uuid{};
+    } else {
+      t.name.clear();
+      t.topic_id = r.uuid();
+    }
+    int32_t np = d.array_length(5);
+    t.partition_data.resize(size_t(np < 0 ? 0 : np));
+    for (PartitionData& p : t.partition_data) {
       p.index = r.i32();
       p.records = d.nullable_bytes();
       d.skip_tags();

@@ -144,3 +144,28 @@ TEST_CASE("Metadata v0 has no null topic list: all topics is an empty list") {
   w1.finish();
   CHECK(b1 == std::vector<uint8_t>{0xff, 0xff, 0xff, 0xff});
 }
+
+TEST_CASE("decoding into a used struct gives the same result as into a fresh one") {
+  ProduceRequest reused;
+  for (int16_t v : {int16_t(9), int16_t(13), int16_t(3), int16_t(12), int16_t(13)}) {
+    CAPTURE(v);
+    std::vector<uint8_t> bytes;
+    Writer w(bytes);
+    fixtures::produce_request(v).encode(w, v);
+    w.finish();
+    Reader r(bytes.data(), bytes.size());
+    REQUIRE(reused.decode(r, v));
+    CHECK(reused == fixtures::produce_request(v));
+  }
+  FetchResponse fetch;
+  for (int16_t v : {int16_t(16), int16_t(4), int16_t(12)}) {
+    CAPTURE(v);
+    std::vector<uint8_t> bytes;
+    Writer w(bytes);
+    fixtures::fetch_response(v).encode(w, v);
+    w.finish();
+    Reader r(bytes.data(), bytes.size());
+    REQUIRE(fetch.decode(r, v));
+    CHECK(fetch == fixtures::fetch_response(v));
+  }
+}
