@@ -71,10 +71,17 @@ bool ProduceRequest::encode_gather(Writer& scratch, std::vector<std::span<const 
   // leave them dangling, and is reported as a failure like an overflow.
   const uint8_t* const base = scratch.data();
   size_t piece_start = scratch.size();
-  // Closes the scratch piece written since piece_start.
+  // Closes the scratch piece written since piece_start; a piece that continues the last span
+  // (e.g. the request header the caller put there) extends it instead of adding an iovec.
   auto cut = [&] {
     if (scratch.size() > piece_start) {
-      out.emplace_back(scratch.data() + piece_start, scratch.size() - piece_start);
+      const uint8_t* begin = scratch.data() + piece_start;
+      const size_t n = scratch.size() - piece_start;
+      if (!out.empty() && out.back().data() + out.back().size() == begin) {
+        out.back() = std::span<const uint8_t>(out.back().data(), out.back().size() + n);
+      } else {
+        out.emplace_back(begin, n);
+      }
     }
     piece_start = scratch.size();
   };

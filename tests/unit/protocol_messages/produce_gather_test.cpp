@@ -81,6 +81,8 @@ TEST_CASE("encode_gather appends after what the scratch and span list already ho
   REQUIRE(req.encode_gather(scratch, spans, 9));
   end_frame(scratch, at, req.encoded_size(9) - (scratch.size() - header));
   std::vector<uint8_t> frame = join(spans);
+  // header + body prefix are one span, then the records, then the rest of the body.
+  CHECK(spans.size() == 3);
 
   std::vector<uint8_t> plain;
   Writer w(plain);
