@@ -27,7 +27,9 @@ uint32_t of(CrcFn fn, std::string_view s) { return fn(reinterpret_cast<const uin
 }  // namespace
 
 TEST_CASE("crc32c gives the Castagnoli check value for \"123456789\"") {
-  for (auto [name, fn] : implementations()) {
+  for (const auto& impl : implementations()) {
+    const char* name = impl.first;
+    const CrcFn fn = impl.second;
     CAPTURE(name);
     CHECK(of(fn, "123456789") == 0xE3069283u);
     CHECK(of(fn, "") == 0u);
@@ -41,7 +43,9 @@ TEST_CASE("crc32c matches the RFC 3720 (iSCSI) test vectors") {
     ascending[i] = uint8_t(i);
     descending[i] = uint8_t(31 - i);
   }
-  for (auto [name, fn] : implementations()) {
+  for (const auto& impl : implementations()) {
+    const char* name = impl.first;
+    const CrcFn fn = impl.second;
     CAPTURE(name);
     CHECK(fn(zeros.data(), 32, 0) == 0x8A9136AAu);
     CHECK(fn(ones.data(), 32, 0) == 0x62A8AB43u);
@@ -54,7 +58,9 @@ TEST_CASE("crc32c chains: crc32c(b, crc32c(a)) == crc32c(a ++ b)") {
   std::mt19937_64 rng(7);
   std::vector<uint8_t> data(100000);
   for (auto& b : data) b = uint8_t(rng());
-  for (auto [name, fn] : implementations()) {
+  for (const auto& impl : implementations()) {
+    const char* name = impl.first;
+    const CrcFn fn = impl.second;
     CAPTURE(name);
     const uint32_t whole = fn(data.data(), data.size(), 0);
     for (size_t split : {size_t(0), size_t(1), size_t(7), size_t(768), size_t(24575), size_t(50000), data.size()}) {
@@ -77,7 +83,9 @@ TEST_CASE("crc32c paths agree with a bitwise reference on random lengths and ali
     CAPTURE(len);
     CAPTURE(offset);
     const uint32_t want = reference_crc32c(data.data() + offset, len, seed);
-    for (auto [name, fn] : implementations()) {
+    for (const auto& impl : implementations()) {
+    const char* name = impl.first;
+    const CrcFn fn = impl.second;
       CAPTURE(name);
       CHECK(fn(data.data() + offset, len, seed) == want);
     }

@@ -110,7 +110,9 @@ TEST_CASE("fuzz seed corpus: generated on request, committed seeds still parse")
     MESSAGE("no committed corpus at " << dir.string());
     return;
   }
-  for (auto& [name, expected] : record_batch_seeds()) {
+  for (const auto& seed : record_batch_seeds()) {
+    const std::string& name = seed.first;
+    const std::vector<uint8_t>& expected = seed.second;
     CAPTURE(name);
     std::ifstream in(dir / name, std::ios::binary);
     const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
