@@ -664,6 +664,10 @@ size_t UringReactor::poll(std::chrono::nanoseconds max_wait) {
   } else if (io_uring_sq_ready(&ring_) != 0) {
     ++stats_.submits;
     io_uring_submit(&ring_);
+  } else if (IO_URING_READ_ONCE(*ring_.sq.kflags) & IORING_SQ_TASKRUN) {
+    // COOP_TASKRUN: completions wait as task work until we enter the kernel.
+    ++stats_.submits;
+    io_uring_get_events(&ring_);
   }
   reap_completions();
   run_finalizers();
