@@ -387,6 +387,10 @@ int main(int argc, char** argv) {
   }
 
   if (o.json) {
+    if (fs.records_failed) {
+      std::fprintf(stderr, "rawproduce: %llu records failed; first reason: %s\n",
+                   (unsigned long long)fs.records_failed, fs.first_error.c_str());
+    }
     std::printf("%s\n", rp::format_json(fs).c_str());
   } else {
     std::printf("%s\n%s", rp::format_total(fs).c_str(), rp::format_details(fs).c_str());

@@ -103,9 +103,11 @@ TEST_CASE("keyed records land where the Java client's murmur2 puts them") {
   REQUIRE_MESSAGE(!cp.empty(), "kafka-clients jar not found under .cache/kafka (scripts/kafka-local caches it)");
   const std::string topic = unique_topic("rawproduce-keys");
   const int partitions = 6, keys = 500;
-  auto r = run_command(rawproduce() + " --bootstrap-server " + shell_quote(bootstrap()) + " --topic " + topic +
-                       " --num-records 20000 --keys " + std::to_string(keys) + " --partitions " +
-                       std::to_string(partitions) + " --replication-factor 1 --verify --json");
+  // perf-test style: the broker comes from --producer-props bootstrap.servers.
+  auto r = run_command(rawproduce() + " --topic " + topic + " --num-records 20000 --keys " + std::to_string(keys) +
+                       " --partitions " + std::to_string(partitions) +
+                       " --replication-factor 1 --verify --json --producer-props bootstrap.servers=" +
+                       shell_quote(bootstrap()));
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK(last_line(r.output).find("\"verify\":{\"ok\":true") != std::string::npos);
