@@ -126,6 +126,22 @@ TEST_CASE("zstd writes a frame with its content size and reads frames without on
   CHECK(out == concat(logs, logs));
 }
 
+TEST_CASE("zstd reads every width of the frame content size field") {
+  // Frame_Content_Size takes 1, 2 (value - 256), 4 or 8 bytes depending on the size.
+  auto codec = make_codec(CompressionType::zstd);
+  for (size_t size : {size_t(0), size_t(1), size_t(255), size_t(256), size_t(257), size_t(65791),
+                      size_t(65792), size_t(70000), size_t(3) << 20}) {
+    CAPTURE(size);
+    auto input = json_logs(size, size);
+    auto frame = compress(*codec, input);
+    REQUIRE(ZSTD_getFrameContentSize(frame.data(), frame.size()) == size);
+    std::vector<uint8_t> out;
+    REQUIRE(codec->decompress(frame, out, size).ok());
+    CHECK(out == input);
+    if (size > 0) CHECK(codec->decompress(frame, out, size - 1).status == CodecStatus::limit_exceeded);
+  }
+}
+
 TEST_CASE("snappy writes raw snappy, not the xerial framing") {
   auto codec = make_codec(CompressionType::snappy);
   auto logs = json_logs(100000);
