@@ -895,9 +895,14 @@ void CoreWorker::handle_response(BrokerConnection& c, InFlightRequest& req, std:
         b->partition->expected_sequence = increment_sequence(b->base_sequence, b->writer.record_count());
       }
       complete_batch(b, pr->base_offset, now);
-    } else if (protocol::is_retriable(code) ||
-               (code == int16_t(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER) &&
-                (b->partition->retrying || b->partition->resequence))) {
+    } else if (code == int16_t(ErrorCode::OUT_OF_ORDER_SEQUENCE_NUMBER) &&
+               (b->partition->retrying || b->partition->resequence ||
+                b->base_sequence != b->partition->expected_sequence)) {
+      // An earlier batch was retried or failed for good: this one's number is not what the
+      // broker expects. Send it again, renumbered from the broker's expectation.
+      b->partition->resequence = true;
+      retry_batch(b, code, now);
+    } else if (protocol::is_retriable(code)) {
       if (!pr->current_leader.is_default() && pr->current_leader.leader_id >= 0) {
         b->partition->leader = pr->current_leader.leader_id;
         b->partition->leader_epoch = pr->current_leader.leader_epoch;

@@ -322,6 +322,9 @@ TEST_CASE("a record over the broker's limit fails with the broker's reason while
       {
         std::lock_guard lock(m);
         CHECK(ok == 39);
+        std::string all_errors;
+        for (auto& e : errors) all_errors += e + "\n";
+        INFO(all_errors);
         REQUIRE(errors.size() == 1);
         CHECK(errors[0].find("MESSAGE_TOO_LARGE") != std::string::npos);
         CHECK(errors[0].find("larger than the max message size") != std::string::npos);
