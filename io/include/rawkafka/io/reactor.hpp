@@ -80,7 +80,8 @@ class Reactor {
  public:
   // Creates a reactor for the calling thread. With Backend::automatic, falls back to Asio when
   // io_uring cannot be set up (EPERM/ENOSYS under seccomp, old kernels). With Backend::uring,
-  // failure throws std::runtime_error with the reason.
+  // failure throws std::runtime_error with the reason. RAWKAFKA_IO_URING_DISABLE=1 in the
+  // environment makes io_uring setup fail on purpose (how tests prove the fallback).
   static std::unique_ptr<Reactor> create(const ReactorOptions& options = {});
   // Destroying a reactor closes every connection and cancels every timer WITHOUT invoking any
   // handler or timer callback (they may already be gone); it returns once the kernel no longer
