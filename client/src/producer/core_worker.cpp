@@ -349,8 +349,15 @@ void CoreWorker::maybe_refresh_metadata(int64_t now) {
       std::string err = shared_.metadata.refresh(
           {}, std::chrono::milliseconds(std::min<int64_t>(config_.request_timeout_ms, 10000)));
       if (!err.empty()) {
+        // The cluster is unreachable: ask again less and less often (up to
+        // reconnect.backoff.max.ms) rather than hammering it.
         set_last_error("metadata refresh failed: " + err);
-        metadata_refresh_due_ns_ = now + config_.retry_backoff_ms * 1'000'000;
+        metadata_backoff_ns_ = std::min<int64_t>(
+            std::max<int64_t>(metadata_backoff_ns_ * 2, config_.retry_backoff_ms * 1'000'000),
+            std::max<int64_t>(config_.reconnect_backoff_max_ms, config_.retry_backoff_ms) * 1'000'000);
+        metadata_refresh_due_ns_ = clock_.now_ns() + metadata_backoff_ns_;
+      } else {
+        metadata_backoff_ns_ = 0;
       }
     }
   } else if (now - shared_.metadata.last_refresh_ns() > config_.metadata_max_age_ms * 1'000'000 &&
@@ -633,7 +640,7 @@ BrokerConnection* CoreWorker::connection_for(int32_t node, int64_t now) {
   if (c->state == BrokerConnection::State::down && now >= c->reconnect_at_ns) {
     std::optional<io::Endpoint> ep = shared_.metadata.broker(node);
     if (!ep) {
-      metadata_refresh_due_ns_ = now;
+      if (!metadata_refresh_due_ns_) metadata_refresh_due_ns_ = now;
       return c;
     }
     c->state = BrokerConnection::State::connecting;

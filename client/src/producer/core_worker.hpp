@@ -225,6 +225,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   CoreTopic* last_topic_ = nullptr;
   uint64_t metadata_generation_ = 0;
   int64_t metadata_refresh_due_ns_ = 0;  // 0: none wanted
+  int64_t metadata_backoff_ns_ = 0;      // grows while refreshes fail
   std::vector<PartitionState*> ready_;   // partitions with finished batches
   Batch* linger_head_ = nullptr;
   Batch* linger_tail_ = nullptr;
