@@ -1,6 +1,7 @@
 # Two panels from bench_compare's results.dat: median records/s and median client CPU ns/record,
 # clustered by scenario, one bar per client.
-# gnuplot -e "datafile='results.dat'; outfile='results.svg'; nclients=3; subtitle='...'" chart.gp
+# gnuplot -e "datafile='results.dat'; outfile='results.svg'; subtitle='...'; \
+#             clients='rawkafka librdkafka java'; colors='#d62728 #1f77b4 #2ca02c'" chart.gp
 set terminal svg size 1000,760 dynamic font "sans,12" background rgb "white"
 set output outfile
 set datafile missing "-"
@@ -11,16 +12,13 @@ set boxwidth 0.9
 set grid ytics
 set key top right
 set yrange [0:*]
-set linetype 1 lc rgb "#d62728"
-set linetype 2 lc rgb "#1f77b4"
-set linetype 3 lc rgb "#2ca02c"
 set multiplot layout 2,1 title "Producing to Kafka: rawkafka, librdkafka, Java (".subtitle.")"
 set title "throughput (higher is better)"
 set ylabel "records/s"
 set format y "%.1s%c"
-plot for [i=2:nclients+1] datafile index 0 using i:xtic(1) title columnheader(i)
+plot for [i=1:words(clients)] datafile index 0 using (column(i+1)):xtic(1) title word(clients, i) lc rgb word(colors, i)
 set title "client CPU per record (lower is better)"
 set ylabel "CPU ns/record"
 set format y "%.0f"
-plot for [i=2:nclients+1] datafile index 1 using i:xtic(1) title columnheader(i)
+plot for [i=1:words(clients)] datafile index 1 using (column(i+1)):xtic(1) title word(clients, i) lc rgb word(colors, i)
 unset multiplot

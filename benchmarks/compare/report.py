@@ -5,6 +5,7 @@ import shutil
 import subprocess
 
 CLIENTS = ("rawkafka", "librdkafka", "java")
+COLORS = {"rawkafka": "#d62728", "librdkafka": "#1f77b4", "java": "#2ca02c"}  # one per client
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -134,30 +135,31 @@ def write_markdown(results, path):
 
 
 def write_chart_data(results, path):
-    # Every client keeps its column (and so its colour) even when it did not run.
-    present = list(CLIENTS)
+    present = [c for c in CLIENTS if any(c in s["clients"] for s in results["scenarios"])]
     with open(path, "w") as f:
         for metric in ("records_per_sec", "cpu_ns_per_record"):
-            f.write("scenario " + " ".join(present) + "\n")
+            f.write("# scenario " + " ".join(present) + "\n")
             for s in results["scenarios"]:
                 values = [s["clients"].get(c, {}).get(metric) for c in present]
                 f.write(f"\"{s['short']}\" " +
                         " ".join("-" if v is None else f"{v:.1f}" for v in values) + "\n")
             f.write("\n\n")
-    return len(present)
+    return present
 
 
 def write_chart(results, out_dir):
     """results.svg through gnuplot (skipped with a note when gnuplot is missing)."""
     data = os.path.join(out_dir, "results.dat")
-    n = write_chart_data(results, data)
-    if not shutil.which("gnuplot"):
+    present = write_chart_data(results, data)
+    if not shutil.which("gnuplot") or not present:
         results.setdefault("notes", []).append("gnuplot not found: no chart")
         return None
     svg = os.path.join(out_dir, "results.svg")
     m = results["machine"]
     subtitle = f"{results['mode']} run, medians of {results['repetitions']}, {m['nproc']} CPUs {m['cpu_model']}"
     subprocess.run(["gnuplot", "-e",
-                    f"datafile='{data}'; outfile='{svg}'; nclients={n}; subtitle='{subtitle}'",
+                    f"datafile='{data}'; outfile='{svg}'; subtitle='{subtitle}'; "
+                    f"clients='{' '.join(present)}'; "
+                    f"colors='{' '.join(COLORS[c] for c in present)}'",
                     os.path.join(HERE, "chart.gp")], check=True)
     return svg
