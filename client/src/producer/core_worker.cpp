@@ -61,6 +61,11 @@ CoreWorker::CoreWorker(ProducerShared& shared, unsigned index)
 
 CoreWorker::~CoreWorker() {
   stop_and_join();
+  // Requests still listed on connections (their batches were failed or are released below).
+  for (auto& [node, c] : brokers_) {
+    for (InFlightRequest* req : c->in_flight) delete req;
+    c->in_flight.clear();
+  }
   // Everything still held goes back (close() has failed or delivered it by now).
   for (auto& t : topics_) {
     if (!t) continue;
