@@ -12,6 +12,7 @@
 #include <librdkafka/rdkafka.h>
 #include <sys/resource.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -70,7 +71,7 @@ uint64_t parse_number(std::string_view flag, const char* text) {
   char* end = nullptr;
   errno = 0;
   long long v = std::strtoll(text, &end, 10);
-  if (errno || *end || v < -1) throw UsageError(std::string(flag) + " wants a number, got '" + text + "'");
+  if (errno || end == text || *end || v < -1) throw UsageError(std::string(flag) + " wants a number, got '" + text + "'");
   return v < 0 ? 0 : uint64_t(v);
 }
 
