@@ -290,11 +290,9 @@ int main(int argc, char** argv) {
         // Token bucket: record k may leave at k / rate seconds after the start.
         const auto due = thread_start + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(double(k) / per_thread_rate));
-        while (Clock::now() < due) {
-          core.poll();
+        for (auto now = Clock::now(); now < due; now = Clock::now()) {
+          core.poll_for(due - now);
           if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
-          auto left = due - Clock::now();
-          if (left > std::chrono::microseconds(200)) std::this_thread::sleep_for(std::chrono::microseconds(100));
         }
         if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
         if (o.duration_s && Clock::now() >= deadline) break;

@@ -131,7 +131,7 @@ void CoreWorker::run() {
       if (done) done();
       continue;
     }
-    pump(true);
+    pump(kMaxIdleWaitNs);
   }
   // Last words: whatever is still held fails (close() waited for delivery first).
   abort_everything("producer closed before the record was delivered");
@@ -142,8 +142,8 @@ void CoreWorker::run() {
 }
 
 // One turn of the loop: take records from rings, close lingering batches, send what is
-// ready, run I/O (waiting for it when `may_block` and there is nothing else to do).
-void CoreWorker::pump(bool may_block) {
+// ready, run I/O (waiting up to `max_wait_ns` for it when there is nothing else to do).
+void CoreWorker::pump(int64_t max_wait_ns) {
   produced_since_pump_ = 0;
   int64_t now = clock_.now_ns();
   if (now >= next_recalibration_ns_) {
@@ -161,8 +161,8 @@ void CoreWorker::pump(bool may_block) {
   }
 
   int64_t wait = 0;
-  if (may_block) {
-    wait = kMaxIdleWaitNs;
+  if (max_wait_ns > 0) {
+    wait = max_wait_ns;
     if (linger_head_) wait = std::min(wait, linger_head_->created_ns + linger_ns_ - now);
     for (PartitionState* p : ready_) {
       if (p->queue_head) wait = std::min(wait, std::max<int64_t>(p->retry_at_ns - now, 1'000'000));
@@ -383,14 +383,14 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
     const int64_t deadline = now + config_.max_block_ms * 1'000'000;
     while (st == ProduceStatus::buffer_full && clock_.now_ns() < deadline &&
            !shared_.abort.load(std::memory_order_relaxed)) {
-      pump(true);
+      pump(kMaxIdleWaitNs);
       st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
     }
   }
   if (st == ProduceStatus::queued) {
     counters_.enqueued.store(counters_.enqueued.load(std::memory_order_relaxed) + 1,
                              std::memory_order_relaxed);
-    if (++produced_since_pump_ >= kPumpEvery) pump(false);
+    if (++produced_since_pump_ >= kPumpEvery) pump(0);
   }
   return st;
 }
@@ -410,11 +410,11 @@ ProduceStatus CoreWorker::forward(const OutgoingRecord& r, CoreTopic& t, int32_t
   h.timestamp_ms = timestamp_ms;
   h.enqueue_ns = enqueue_ns;
   h.user_token = token;
-  std::function<void()> step = [this] { pump(false); };
+  std::function<void()> step = [this] { pump(0); };
   const bool block = config_.buffer_full_policy == BufferFullPolicy::block;
   HandoffResult res = hand_over(shared_, *rings, owner, h, r.key, r.value, r.headers,
                                 enqueue_ns + config_.max_block_ms * 1'000'000, block ? &step : nullptr);
-  if (++produced_since_pump_ >= kPumpEvery) pump(false);
+  if (++produced_since_pump_ >= kPumpEvery) pump(0);
   switch (res) {
     case HandoffResult::queued: return ProduceStatus::queued;
     case HandoffResult::too_large: return ProduceStatus::record_too_large;

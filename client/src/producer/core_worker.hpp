@@ -5,6 +5,7 @@
 // application threads fill. Nothing here is shared with other cores except through atomics
 // (counters, ring positions) and ClusterMetadata.
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <functional>
@@ -128,7 +129,8 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
 
   // CoreProducer
   ProduceStatus produce(const OutgoingRecord& record, uint64_t user_token) override;
-  void poll() override { pump(false); }
+  void poll() override { pump(0); }
+  void poll_for(std::chrono::nanoseconds max_wait) override { pump(std::max<int64_t>(max_wait.count(), 0)); }
   unsigned core_index() const override { return index_; }
   bool stopping() const override { return shared_.stop_requested.load(std::memory_order_relaxed); }
   int32_t partition_count(std::string_view topic) override;
@@ -149,7 +151,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
  private:
   // ---- loop ----
   void run();
-  void pump(bool may_block);
+  void pump(int64_t max_wait_ns);
   void drain_rings();
   void close_lingering(int64_t now);
   void send_ready(int64_t now);

@@ -98,6 +98,9 @@ class CoreProducer {
   virtual ProduceStatus produce(const OutgoingRecord& record, uint64_t user_token = 0) = 0;
   // Runs this core's pending I/O and timers without blocking; call it when idle.
   virtual void poll() = 0;
+  // Like poll(), but sleeps in the reactor for up to max_wait when nothing is due, waking early
+  // for I/O, lingering batches and retries. For paced workloads: no busy waiting.
+  virtual void poll_for(std::chrono::nanoseconds max_wait) = 0;
   // 0 .. threads-1.
   virtual unsigned core_index() const = 0;
   // Set once close() or request_stop() asks workloads to stop; bodies should return.
