@@ -39,9 +39,10 @@ extern "C" void on_sigint(int) {
   if (g_producer) g_producer->request_stop();
 }
 
-// Per-core delivery accounting. The delivery callback runs on core threads; each thread finds
-// its own block through a thread_local pointer, so nothing is shared on the hot path. The
-// window counters are atomics read by the once-a-second reporter.
+// Per-core delivery accounting, one update per batch. The batch delivery callback runs on core
+// threads; each thread finds its own block through a thread_local pointer, so nothing is shared
+// on the hot path. The window counters are atomics read by the once-a-second reporter. Latency
+// percentiles come from the producer's own per-record histogram (ProducerStats::latency).
 struct alignas(64) CoreTally {
   std::atomic<uint64_t> window_records{0};
   std::atomic<uint64_t> window_bytes{0};
@@ -51,7 +52,6 @@ struct alignas(64) CoreTally {
   uint64_t failed = 0;
   uint64_t bytes = 0;
   uint64_t generated = 0;  // records this thread produced (sequence count)
-  client::LatencyHistogram latency;
 };
 
 thread_local CoreTally* t_tally = nullptr;
@@ -71,33 +71,22 @@ struct Shared {
     std::lock_guard lock(error_mutex);
     if (first_error.empty()) first_error = std::string(reason);
   }
-  // Key + value bytes of sequence `seq`, as perf-test counts them.
-  uint64_t record_bytes(uint64_t seq) const {
-    uint64_t n = pool->record(seq).size();
-    if (options->keys) {
-      char key[24];
-      n += rp::format_key(seq % options->keys, key);
-    }
-    return n;
-  }
 };
 
-void count_delivery(Shared& shared, CoreTally& tally, const client::DeliveryReport& report) {
+// Bytes are key + value bytes, as perf-test counts them.
+void count_delivery(Shared& shared, CoreTally& tally, const client::BatchDeliveryReport& report) {
   if (report.error_code != 0) {
-    ++tally.failed;
+    tally.failed += report.record_count;
     shared.note_error(report.error);
     return;
   }
-  const uint64_t latency = uint64_t(std::max<int64_t>(0, report.latency_ns));
-  const uint64_t bytes = shared.record_bytes(report.user_token);
-  ++tally.acked;
-  tally.bytes += bytes;
-  tally.latency.record(latency);
-  tally.window_records.fetch_add(1, std::memory_order_relaxed);
-  tally.window_bytes.fetch_add(bytes, std::memory_order_relaxed);
-  tally.window_latency_sum_ns.fetch_add(latency, std::memory_order_relaxed);
-  if (latency > tally.window_latency_max_ns.load(std::memory_order_relaxed)) {
-    tally.window_latency_max_ns.store(latency, std::memory_order_relaxed);
+  tally.acked += report.record_count;
+  tally.bytes += report.payload_bytes;
+  tally.window_records.fetch_add(report.record_count, std::memory_order_relaxed);
+  tally.window_bytes.fetch_add(report.payload_bytes, std::memory_order_relaxed);
+  tally.window_latency_sum_ns.fetch_add(report.latency_sum_ns, std::memory_order_relaxed);
+  if (report.latency_max_ns > tally.window_latency_max_ns.load(std::memory_order_relaxed)) {
+    tally.window_latency_max_ns.store(report.latency_max_ns, std::memory_order_relaxed);
   }
 }
 
@@ -215,7 +204,7 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return run_error(e.what());
   }
-  producer->set_delivery_callback([&shared](const client::DeliveryReport& report) {
+  producer->set_batch_delivery_callback([&shared](const client::BatchDeliveryReport& report) {
     if (CoreTally* tally = t_tally) {
       count_delivery(shared, *tally, report);
     } else {
@@ -330,25 +319,25 @@ int main(int argc, char** argv) {
   const double cpu1 = cpu_seconds(user1, sys1);
   client::ProducerStats pstats = producer->stats();
   producer->close(std::chrono::milliseconds(1000));
+  // Latencies of every acknowledged record, those acknowledged while closing included (as the
+  // tallies below include them).
+  const client::LatencySnapshot latency = producer->stats().latency;
   g_producer = nullptr;
   done.store(true);
   reporter.join();
 
   // ---- summary ----
   rp::FinalStats fs;
-  client::LatencyHistogram latency;
   uint64_t generated = 0;
   for (auto& t : shared.tallies) {
     fs.records_sent += t->acked;
     fs.records_failed += t->failed;
     fs.bytes += t->bytes;
-    latency.merge(t->latency);
     generated = std::max<uint64_t>(generated, t->generated * threads);
   }
   fs.records_sent += shared.stray.acked;
   fs.records_failed += shared.stray.failed;
   fs.bytes += shared.stray.bytes;
-  latency.merge(shared.stray.latency);
   // Records neither acknowledged nor failed by now did not make it within the flush timeout.
   const uint64_t produced_total = [&] {
     uint64_t n = 0;
@@ -361,7 +350,7 @@ int main(int argc, char** argv) {
     shared.note_error(std::to_string(undelivered) + " records were not delivered within " +
                       std::to_string(flush_timeout.count()) + " ms");
   }
-  fs.latency = latency.snapshot();
+  fs.latency = latency;
   fs.seconds = std::chrono::duration<double>(end - start).count();
   fs.cpu_user_seconds = user1 - user0;
   fs.cpu_sys_seconds = sys1 - sys0;

@@ -37,9 +37,26 @@ bool is_leadership_error(int16_t code) {
 void CoreWorker::complete_batch(Batch* b, int64_t base_offset, int64_t now) {
   const CoreTopic& t = *topics_[b->partition->topic];
   const int32_t n = b->writer.record_count();
+  uint64_t latency_sum = 0, latency_max = 0;
   {
     std::lock_guard lock(stats_mutex_);
-    for (int64_t e : b->enqueue_ns) latency_.record(uint64_t(std::max<int64_t>(0, now - e)));
+    for (int64_t e : b->enqueue_ns) {
+      const uint64_t latency = uint64_t(std::max<int64_t>(0, now - e));
+      latency_.record(latency);
+      latency_sum += latency;
+      latency_max = std::max(latency_max, latency);
+    }
+  }
+  if (shared_.batch_delivery_callback) {
+    BatchDeliveryReport rep;
+    rep.topic = t.name;
+    rep.partition = b->partition->partition;
+    rep.base_offset = base_offset;
+    rep.record_count = uint32_t(n);
+    rep.payload_bytes = b->payload_bytes;
+    rep.latency_sum_ns = latency_sum;
+    rep.latency_max_ns = latency_max;
+    shared_.batch_delivery_callback(rep);
   }
   if (shared_.delivery_callback) {
     DeliveryReport rep;
@@ -67,6 +84,21 @@ void CoreWorker::fail_batch(Batch* b, int16_t code, std::string_view reason, int
   const int32_t n = b->writer.record_count();
   std::string text = t.name + "-" + std::to_string(b->partition->partition) + ": " + std::string(reason);
   set_last_error(text);
+  if (shared_.batch_delivery_callback) {
+    BatchDeliveryReport rep;
+    rep.topic = t.name;
+    rep.partition = b->partition->partition;
+    rep.record_count = uint32_t(n);
+    rep.payload_bytes = b->payload_bytes;
+    rep.error_code = code;
+    rep.error = reason;
+    for (int64_t e : b->enqueue_ns) {
+      const uint64_t latency = uint64_t(std::max<int64_t>(0, now - e));
+      rep.latency_sum_ns += latency;
+      rep.latency_max_ns = std::max(rep.latency_max_ns, latency);
+    }
+    shared_.batch_delivery_callback(rep);
+  }
   if (shared_.delivery_callback) {
     DeliveryReport rep;
     rep.topic = t.name;
@@ -84,8 +116,19 @@ void CoreWorker::fail_batch(Batch* b, int16_t code, std::string_view reason, int
 }
 
 void CoreWorker::fail_record_now(CoreTopic& t, int32_t partition, int16_t code, std::string_view reason,
-                                 uint64_t token, int64_t enqueue_ns) {
+                                 uint64_t token, int64_t enqueue_ns, uint64_t payload_bytes) {
   set_last_error(t.name + ": " + std::string(reason));
+  if (shared_.batch_delivery_callback) {
+    BatchDeliveryReport rep;
+    rep.topic = t.name;
+    rep.partition = partition;
+    rep.record_count = 1;
+    rep.payload_bytes = payload_bytes;
+    rep.error_code = code;
+    rep.error = reason;
+    rep.latency_sum_ns = rep.latency_max_ns = uint64_t(std::max<int64_t>(0, clock_.now_ns() - enqueue_ns));
+    shared_.batch_delivery_callback(rep);
+  }
   if (shared_.delivery_callback) {
     DeliveryReport rep;
     rep.topic = t.name;

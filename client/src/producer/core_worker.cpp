@@ -232,7 +232,8 @@ void CoreWorker::drain_rings() {
                         st == ProduceStatus::record_too_large
                             ? "the record is larger than max.request.size"
                             : "the topic or partition is not in the cluster's metadata",
-                        rec.header.user_token, rec.header.enqueue_ns);
+                        rec.header.user_token, rec.header.enqueue_ns,
+                        uint64_t(std::max(rec.header.key_size, 0)) + uint64_t(std::max(rec.header.value_size, 0)));
       } else if (st != ProduceStatus::queued) {
         counters_.failed.store(counters_.failed.load(std::memory_order_relaxed) + 1,
                                std::memory_order_relaxed);
@@ -454,6 +455,7 @@ ProduceStatus CoreWorker::append(CoreTopic& t, int32_t partition, int64_t timest
   }
   b->enqueue_ns.push_back(enqueue_ns);
   if (shared_.delivery_callback) b->tokens.push_back(token);
+  b->payload_bytes += (key ? key->size() : 0) + (value ? value->size() : 0);
   // Full now if another record like this one would not fit.
   const size_t last = b->writer.size() / size_t(b->writer.record_count());
   if (b->writer.remaining() < last / 2 + 8 || b->writer.remaining() < 16) close_batch(b);
@@ -491,6 +493,7 @@ Batch* CoreWorker::open_batch(PartitionState& p, size_t first_record_size, int64
   b->last_error = 0;
   b->enqueue_ns.clear();
   b->tokens.clear();
+  b->payload_bytes = 0;
   b->next = nullptr;
   // Linger list: append at the tail (creation order is expiry order).
   b->linger_prev = linger_tail_;

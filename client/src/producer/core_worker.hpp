@@ -49,6 +49,7 @@ struct Batch {
   int16_t last_error = 0;
   std::vector<int64_t> enqueue_ns;  // per record, for latency
   std::vector<uint64_t> tokens;     // per record, only with a delivery callback
+  uint64_t payload_bytes = 0;       // key + value bytes of its records
   // Open batches, oldest first (linger order).
   Batch* linger_prev = nullptr;
   Batch* linger_next = nullptr;
@@ -178,7 +179,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   void renumber_queue(PartitionState& p);
   void enqueue_ready(PartitionState& p, Batch* b, bool retry);
   void fail_record_now(CoreTopic& t, int32_t partition, int16_t code, std::string_view reason,
-                       uint64_t token, int64_t enqueue_ns);
+                       uint64_t token, int64_t enqueue_ns, uint64_t payload_bytes);
 
   // ---- outcomes ----
   void complete_batch(Batch* b, int64_t base_offset, int64_t now);

@@ -138,6 +138,10 @@ void Producer::set_delivery_callback(DeliveryCallback callback) {
   impl_->shared->delivery_callback = std::move(callback);
 }
 
+void Producer::set_batch_delivery_callback(BatchDeliveryCallback callback) {
+  impl_->shared->batch_delivery_callback = std::move(callback);
+}
+
 ProduceStatus Producer::produce(const OutgoingRecord& r, uint64_t user_token) {
   ProducerShared& s = *impl_->shared;
   if (s.closed.load(std::memory_order_relaxed)) return ProduceStatus::closed;

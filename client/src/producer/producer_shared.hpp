@@ -47,6 +47,7 @@ struct ProducerShared {
   bool idempotent = false;
 
   DeliveryCallback delivery_callback;
+  BatchDeliveryCallback batch_delivery_callback;
 
   std::vector<CoreWorker*> cores;
 

@@ -62,6 +62,23 @@ struct DeliveryReport {
 // Runs on a core thread; keep it short (it delays that core's I/O).
 using DeliveryCallback = std::function<void(const DeliveryReport&)>;
 
+// The outcome of one batch of records (or of one record refused before it joined a batch),
+// for callers that count deliveries rather than follow each record: one call per batch.
+struct BatchDeliveryReport {
+  std::string_view topic;
+  int32_t partition = -1;
+  int64_t base_offset = -1;    // offset of the first record; -1 when unknown or failed
+  uint32_t record_count = 0;
+  uint64_t payload_bytes = 0;  // key and value bytes of its records, as produced (not encoded)
+  int16_t error_code = 0;      // as in DeliveryReport
+  std::string_view error;
+  uint64_t latency_sum_ns = 0;  // over its records, produce() to acknowledgement (or failure)
+  uint64_t latency_max_ns = 0;
+};
+
+// Runs on a core thread, once per batch; keep it short.
+using BatchDeliveryCallback = std::function<void(const BatchDeliveryReport&)>;
+
 enum class ProduceStatus : uint8_t {
   queued,            // accepted; its outcome will be counted (and reported to the callback)
   buffer_full,       // buffer.memory is used up and buffer.full.policy=fail (or max.block.ms passed)
@@ -140,6 +157,9 @@ class Producer {
   ProducerStats stats() const;
   // Optional; set before producing. Runs on core threads.
   void set_delivery_callback(DeliveryCallback callback);
+  // Optional; set before producing. One call per acknowledged or failed batch (either or both
+  // callbacks may be set). Per-record latencies still go into stats().latency.
+  void set_batch_delivery_callback(BatchDeliveryCallback callback);
   // From metadata; -1 for a topic the cluster does not have. May fetch metadata (blocking).
   int32_t partition_count(std::string_view topic);
 
