@@ -266,7 +266,7 @@ CoreTopic* CoreWorker::topic_by_index(uint32_t index) {
 }
 
 CoreTopic* CoreWorker::topic_by_name(std::string_view name, bool wait) {
-  if (last_topic_ && last_topic_->name == name) return last_topic_;
+  if (last_topic_ && same_name(last_topic_->name, name)) return last_topic_;
   uint32_t index = shared_.metadata.topic_index(name);
   if (shared_.metadata.partition_count(index) <= 0) {
     if (!wait) return nullptr;
@@ -368,8 +368,12 @@ int32_t CoreWorker::choose_partition(CoreTopic& t, const std::optional<protocol:
 
 ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
   if (shared_.closed.load(std::memory_order_relaxed)) return ProduceStatus::closed;
-  CoreTopic* t = topic_by_name(r.topic, true);
-  if (!t) return ProduceStatus::unknown_topic;
+  // Nearly every record names the topic of the one before it: compare here, look up on change.
+  CoreTopic* t = last_topic_;
+  if (!t || !same_name(t->name, r.topic)) {
+    t = topic_by_name(r.topic, true);
+    if (!t) return ProduceStatus::unknown_topic;
+  }
   int32_t partition = r.partition;
   if (partition >= t->partition_count) return ProduceStatus::unknown_topic;
   if (partition < 0) partition = choose_partition(*t, r.key);

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -110,6 +112,27 @@ struct BrokerConnection {
   int32_t next_correlation_id = 1;
   std::vector<InFlightRequest*> in_flight;  // oldest first; responses come in this order
 };
+
+// Whether two topic names are equal, inline and without a call for the short names topics
+// usually have (compares every byte; a name's storage may be reused for another name).
+inline bool same_name(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  auto load8 = [](const char* p) { uint64_t v; std::memcpy(&v, p, 8); return v; };
+  auto load4 = [](const char* p) { uint32_t v; std::memcpy(&v, p, 4); return v; };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    // Two overlapping 8-byte words cover 8..16 bytes.
+    return load8(x) == load8(y) && load8(x + n - 8) == load8(y + n - 8);
+  }
+  if (n >= 4) return load4(x) == load4(y) && load4(x + n - 4) == load4(y + n - 4);
+  for (size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return false;
+  }
+  return true;
+}
 
 class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
  public:
