@@ -376,12 +376,20 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
   }
   int32_t partition = r.partition;
   if (partition >= t->partition_count) return ProduceStatus::unknown_topic;
-  if (partition < 0) partition = choose_partition(*t, r.key);
+  if (partition < 0) {
+    // Unkeyed records stick (sticky or default partitioner) without the general call.
+    partition = !r.key && config_.partitioner != PartitionerKind::round_robin ? t->sticky.partition()
+                                                                            : choose_partition(*t, r.key);
+  }
   const int64_t now = clock_.now_ns();
   const int64_t ts = r.timestamp_ms >= 0 ? r.timestamp_ms : wall_ms(now);
 
-  const unsigned owner = owner_core(t->hash, partition, cores_);
-  if (owner != index_) return forward(r, *t, partition, owner, token, now, ts);
+  // This core holds a state exactly for the partitions it owns (load_topic), so a null state
+  // means another core's partition: no division for owner_core on the common path.
+  if (partition < 0 || !t->partitions[size_t(partition)]) {
+    if (partition < 0) return ProduceStatus::unknown_topic;
+    return forward(r, *t, partition, owner_core(t->hash, partition, cores_), token, now, ts);
+  }
 
   ProduceStatus st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
   if (st == ProduceStatus::buffer_full && config_.buffer_full_policy == BufferFullPolicy::block) {
@@ -460,9 +468,10 @@ ProduceStatus CoreWorker::append(CoreTopic& t, int32_t partition, int64_t timest
   b->enqueue_ns.push_back(enqueue_ns);
   if (shared_.delivery_callback) b->tokens.push_back(token);
   b->payload_bytes += (key ? key->size() : 0) + (value ? value->size() : 0);
-  // Full now if another record like this one would not fit.
-  const size_t last = b->writer.size() / size_t(b->writer.record_count());
-  if (b->writer.remaining() < last / 2 + 8 || b->writer.remaining() < 16) close_batch(b);
+  // Full now if another record like this one would not fit: remaining < avg / 2 + 8, with
+  // avg = size / count, written without a division (floor(floor(s/c)/2) == floor(s/(2c))).
+  const size_t remaining = b->writer.remaining();
+  if (remaining < 16 || (remaining - 7) * 2 * size_t(b->writer.record_count()) <= b->writer.size()) close_batch(b);
   return ProduceStatus::queued;
 }
 
