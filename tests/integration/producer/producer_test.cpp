@@ -121,10 +121,22 @@ void produce_keyed(Producer& producer, const std::string& topic, size_t n) {
 // Every record is back exactly once, on the partition Java would pick, in produce order per
 // partition.
 void check_keyed(const std::string& topic, size_t n, int partitions) {
-  auto back = read_back(topic, n + size_t(partitions));
-  back.erase(std::remove_if(back.begin(), back.end(),
-                            [](const ReadRecord& r) { return r.value.rfind("warmup", 0) == 0; }),
-             back.end());
+  // With acks=0 the producer is done once the bytes are in the socket; the broker appends them
+  // a little later. Read again (bounded) until everything is visible: a record that is really
+  // lost still fails below.
+  std::vector<ReadRecord> back;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (int reads = 1;; ++reads) {
+    back = read_back(topic, n + size_t(partitions));
+    back.erase(std::remove_if(back.begin(), back.end(),
+                              [](const ReadRecord& r) { return r.value.rfind("warmup", 0) == 0; }),
+               back.end());
+    if (back.size() >= n || std::chrono::steady_clock::now() >= deadline) {
+      if (reads > 1) MESSAGE("all records of " << topic << " visible after " << reads << " reads");
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
   REQUIRE(back.size() == n);
   std::vector<std::string> keys;
   for (size_t i = 0; i < n; ++i) keys.push_back(key_for(i));
