@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
+#include <liburing.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -183,14 +184,9 @@ struct AckCounter : ConnectionHandler {
   }
 };
 
-void BM_reactor(benchmark::State& state, Backend backend) {
-  const int64_t depth = state.range(0);
+void run_reactor(benchmark::State& state, const ReactorOptions& options, int64_t depth) {
   SenderPin pin;
   AckReceiver receiver;
-  ReactorOptions options;
-  options.backend = backend;
-  options.max_bytes_per_send = static_cast<size_t>(state.range(1)) * 1024;
-  options.socket_send_buffer = state.range(2) < 0 ? -1 : static_cast<int>(state.range(2)) * 1024;
   std::unique_ptr<Reactor> reactor = Reactor::create(options);
   AckCounter counter;
   ConnectionId id = reactor->connect({"127.0.0.1", receiver.port()}, 5s, counter);
@@ -216,9 +212,153 @@ void BM_reactor(benchmark::State& state, Backend backend) {
   state.counters["syscalls_per_frame"] = static_cast<double>(after.submits - before.submits) / frames;
   state.counters["partial_sends_per_frame"] =
       static_cast<double>(after.partial_sends - before.partial_sends) / frames;
+  if (options.zero_copy_send_threshold != 0) {
+    state.counters["zero_copy_share"] =
+        static_cast<double>(after.zero_copy_sends - before.zero_copy_sends) /
+        static_cast<double>(std::max<uint64_t>(1, after.send_requests - before.send_requests));
+  }
   while (counter.acks < sent && !counter.closed) reactor->poll(1s);
   reactor->close(id);
   while (!counter.closed) reactor->poll(1s);
+}
+
+void BM_reactor(benchmark::State& state, Backend backend) {
+  ReactorOptions options;
+  options.backend = backend;
+  options.max_bytes_per_send = static_cast<size_t>(state.range(1)) * 1024;
+  options.socket_send_buffer = state.range(2) < 0 ? -1 : static_cast<int>(state.range(2)) * 1024;
+  run_reactor(state, options, state.range(0));
+}
+
+// The io_uring reactor with ReactorOptions::zero_copy_send_threshold (KiB; 0: off), so the
+// plain and zero-copy paths run the same reactor code.
+void BM_uring_zero_copy(benchmark::State& state) {
+  ReactorOptions options;
+  options.backend = Backend::uring;
+  options.zero_copy_send_threshold = static_cast<size_t>(state.range(1)) * 1024;
+  run_reactor(state, options, state.range(0));
+}
+
+// A bare ring, no reactor: one 1 MiB send in flight at a time (as the reactor does), acks read
+// by a ring receive; mode 0 IORING_OP_SEND, 1 IORING_OP_SEND_ZC, 2 SEND_ZC from a registered
+// (fixed) buffer. A zero-copy send is done only at its notification CQE (IORING_CQE_F_NOTIF),
+// when the kernel no longer references the buffer.
+void BM_uring_send(benchmark::State& state) {
+  const int64_t depth = state.range(0);
+  const int64_t mode = state.range(1);
+  SenderPin pin;
+  AckReceiver receiver;
+  io_uring ring;
+  if (io_uring_queue_init(16, &ring, 0) != 0) {
+    state.SkipWithError("io_uring_queue_init failed");
+    return;
+  }
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  set_nodelay(fd);
+  int sndbuf = 512 << 10;  // as the reactor sets it
+  setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(receiver.port());
+  std::vector<uint8_t> frame = make_frame();
+  iovec registered{frame.data(), frame.size()};
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+      (mode == 2 && io_uring_register_buffers(&ring, &registered, 1) != 0)) {
+    state.SkipWithError("connect or io_uring_register_buffers failed");
+    close(fd);
+    io_uring_queue_exit(&ring);
+    return;
+  }
+  enum : uint64_t { send_tag = 1, recv_tag = 2 };
+  uint8_t acks_buffer[ack_size * 64];
+  uint64_t ack_bytes = 0;
+  uint64_t frames_sent = 0;
+  size_t offset = 0;  // bytes of the current frame already sent
+  bool send_pending = false;
+  bool recv_pending = false;
+  int32_t held_result = 0;
+  bool ok = true;
+  uint64_t zero_copy_notifications = 0;
+  auto submit_send = [&] {
+    io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+    const uint8_t* at = frame.data() + offset;
+    size_t len = frame.size() - offset;
+    if (mode == 0) io_uring_prep_send(sqe, fd, at, len, MSG_NOSIGNAL);
+    if (mode == 1) io_uring_prep_send_zc(sqe, fd, at, len, MSG_NOSIGNAL, 0);
+    if (mode == 2) io_uring_prep_send_zc_fixed(sqe, fd, at, len, MSG_NOSIGNAL, 0, 0);
+    io_uring_sqe_set_data64(sqe, send_tag);
+    send_pending = true;
+  };
+  auto on_send = [&](int32_t res) {
+    send_pending = false;
+    if (res <= 0) {
+      ok = false;
+      return;
+    }
+    offset += static_cast<size_t>(res);
+    if (offset == frame.size()) {
+      offset = 0;
+      ++frames_sent;
+    }
+  };
+  auto step = [&] {
+    if (!send_pending && (offset != 0 || static_cast<int64_t>(frames_sent - ack_bytes / ack_size) < depth)) {
+      submit_send();
+    }
+    if (!recv_pending) {
+      io_uring_sqe* sqe = io_uring_get_sqe(&ring);
+      io_uring_prep_recv(sqe, fd, acks_buffer, sizeof acks_buffer, 0);
+      io_uring_sqe_set_data64(sqe, recv_tag);
+      recv_pending = true;
+    }
+    io_uring_cqe* cqe = nullptr;
+    if (io_uring_submit_and_wait(&ring, 1) < 0 || io_uring_wait_cqe(&ring, &cqe) != 0) {
+      ok = false;
+      return;
+    }
+    unsigned head;
+    unsigned seen = 0;
+    io_uring_for_each_cqe(&ring, head, cqe) {
+      ++seen;
+      if (io_uring_cqe_get_data64(cqe) == recv_tag) {
+        recv_pending = false;
+        if (cqe->res <= 0) ok = false;
+        else ack_bytes += static_cast<uint64_t>(cqe->res);
+      } else if (cqe->flags & IORING_CQE_F_MORE) {
+        held_result = cqe->res;
+      } else if (cqe->flags & IORING_CQE_F_NOTIF) {
+        ++zero_copy_notifications;
+        on_send(held_result);
+      } else {
+        on_send(cqe->res);
+      }
+    }
+    io_uring_cq_advance(&ring, seen);
+  };
+  int64_t thread_start = thread_cpu_ns();
+  int64_t process_start = process_cpu_ns();
+  for (auto _ : state) {
+    uint64_t target = ack_bytes / ack_size + 1;
+    while (ok && ack_bytes / ack_size < target) step();
+  }
+  report(state, thread_cpu_ns() - thread_start, process_cpu_ns() - process_start);
+  state.counters["notifications_per_frame"] =
+      static_cast<double>(zero_copy_notifications) / static_cast<double>(state.iterations());
+  while (ok && (send_pending || offset != 0 || ack_bytes / ack_size < frames_sent)) step();
+  if (!ok) state.SkipWithError("send or receive failed");
+  shutdown(fd, SHUT_RDWR);
+  while (recv_pending || send_pending) step();  // let the kernel give back every buffer
+  close(fd);
+  io_uring_queue_exit(&ring);
+}
+
+bool uring_opcode_supported(int opcode) {
+  io_uring_probe* probe = io_uring_get_probe();
+  if (probe == nullptr) return false;
+  bool supported = io_uring_opcode_supported(probe, opcode) != 0;
+  io_uring_free_probe(probe);
+  return supported;
 }
 
 // The reference: one blocking socket, send() of each whole frame, blocking recv of acks.
@@ -319,6 +459,13 @@ void register_all() {
     benchmark::RegisterBenchmark("io/uring_reactor/1MiB", BM_reactor, Backend::uring)
         ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, -1})->Args({4, 0, 0})
         ->Args({4, 256, -1})->Args({4, 0, 128})->UseRealTime()->MinTime(1.0);
+    benchmark::RegisterBenchmark("io/uring_reactor_zero_copy/1MiB", BM_uring_zero_copy)
+        ->ArgNames({"depth", "zc_KiB"})->Args({4, 0})->Args({4, 64})->UseRealTime()->MinTime(1.0);
+    if (uring_opcode_supported(IORING_OP_SEND_ZC)) {
+      benchmark::RegisterBenchmark("io/uring_send/1MiB", BM_uring_send)
+          ->ArgNames({"depth", "mode"})->Args({4, 0})->Args({4, 1})->Args({4, 2})
+          ->UseRealTime()->MinTime(1.0);
+    }
   }
   benchmark::RegisterBenchmark("io/asio_reactor/1MiB", BM_reactor, Backend::asio)
       ->ArgNames({"depth", "send_KiB", "sndbuf_KiB"})->Args({4, 0, -1})->Args({4, 0, 0})

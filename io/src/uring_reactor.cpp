@@ -90,6 +90,8 @@ class UringReactor final : public Reactor {
     std::vector<iovec> send_iov;
     msghdr send_msg{};
     size_t send_bytes = 0;  // bytes in the send request in flight
+    bool send_zero_copy = false;  // the send in flight is a SENDMSG_ZC
+    int32_t zero_copy_result = 0;  // its result, held until the kernel's notification
     bool connect_pending = false;
     bool recv_pending = false;
     bool send_pending = false;
@@ -121,10 +123,11 @@ class UringReactor final : public Reactor {
   void submit_send(Connection& c);
   void deliver_sent(Connection& c, size_t bytes);
   void fail(Connection& c, IoError error);
+  void drop_unsent(Connection& c);
   void maybe_finalize(Connection& c);
   void run_finalizers();
   void reap_completions();
-  void handle_completion(uint64_t user_data, int32_t res);
+  void handle_completion(uint64_t user_data, int32_t res, uint32_t flags);
   void on_connect_done(Connection& c, int32_t res);
   void on_recv_done(Connection& c, int32_t res);
   void on_send_done(Connection& c, int32_t res);
@@ -135,6 +138,7 @@ class UringReactor final : public Reactor {
   ReactorOptions options_;
   io_uring ring_{};
   bool defer_taskrun_ = false;
+  bool zero_copy_ = false;  // zero_copy_send_threshold set and SENDMSG_ZC supported
   int wake_fd_ = -1;
   bool wake_pending_ = false;
   ConnectionId next_connection_id_ = 1;
@@ -184,6 +188,12 @@ UringReactor::UringReactor(const ReactorOptions& options) : options_(options) {
     throw std::runtime_error(std::string("eventfd failed: ") + std::strerror(err));
   }
   io_uring_register_ring_fd(&ring_);  // saves a file lookup per io_uring_enter; optional
+  if (options_.zero_copy_send_threshold != 0) {
+    if (io_uring_probe* probe = io_uring_get_probe_ring(&ring_)) {
+      zero_copy_ = io_uring_opcode_supported(probe, IORING_OP_SENDMSG_ZC) != 0;
+      io_uring_free_probe(probe);
+    }
+  }
   arm_wake();
 }
 
@@ -193,6 +203,7 @@ UringReactor::~UringReactor() {
   reserve_sqes(1);
   for (auto& [id, c] : connections_) {
     if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
+    drop_unsent(*c);
     for (Op op : {op_connect, op_recv, op_send}) {
       bool pending = op == op_connect ? c->connect_pending
                      : op == op_recv  ? c->recv_pending
@@ -233,7 +244,8 @@ UringReactor::~UringReactor() {
       if (Connection* c = find(data >> op_bits)) {
         if (op == op_connect) c->connect_pending = false;
         if (op == op_recv) c->recv_pending = false;
-        if (op == op_send) c->send_pending = false;
+        // A zero-copy send completes twice: its result (flagged MORE), then the notification.
+        if (op == op_send && (cqe->flags & IORING_CQE_F_MORE) == 0) c->send_pending = false;
       }
     }
     io_uring_cq_advance(&ring_, seen);
@@ -382,7 +394,13 @@ void UringReactor::submit_send(Connection& c) {
   c.send_msg.msg_iov = c.send_iov.data();
   c.send_msg.msg_iovlen = count;
   io_uring_sqe* sqe = get_sqe();
-  io_uring_prep_sendmsg(sqe, c.fd, &c.send_msg, MSG_NOSIGNAL);
+  c.send_zero_copy = zero_copy_ && c.send_bytes >= options_.zero_copy_send_threshold;
+  if (c.send_zero_copy) {
+    io_uring_prep_sendmsg_zc(sqe, c.fd, &c.send_msg, MSG_NOSIGNAL);
+    ++stats_.zero_copy_sends;
+  } else {
+    io_uring_prep_sendmsg(sqe, c.fd, &c.send_msg, MSG_NOSIGNAL);
+  }
   ++stats_.send_requests;
   io_uring_sqe_set_data64(sqe, tag(c.id, op_send));
   c.send_pending = true;
@@ -412,6 +430,7 @@ void UringReactor::fail(Connection& c, IoError error) {
   // shutdown() ends a pending receive (0 bytes) and send (EPIPE) at once; the cancels cover
   // the connect and anything shutdown leaves waiting.
   if (was_open) ::shutdown(c.fd, SHUT_RDWR);
+  drop_unsent(c);
   for (Op op : {op_connect, op_recv, op_send}) {
     bool pending = op == op_connect ? c.connect_pending
                    : op == op_recv  ? c.recv_pending
@@ -422,6 +441,18 @@ void UringReactor::fail(Connection& c, IoError error) {
     io_uring_sqe_set_data64(sqe, op_ignore);
   }
   maybe_finalize(c);
+}
+
+// A zero-copy send's notification comes only once TCP has freed every packet of it, that is
+// once the peer acknowledged the data: a peer that stops reading would hold it, and with it
+// the close, forever. An abortive close (SO_LINGER 0: RST, write queue purged) frees them. The
+// kernel keeps the socket while a request on it is in flight; it goes when the last one ends.
+void UringReactor::drop_unsent(Connection& c) {
+  if (!c.send_pending || !c.send_zero_copy || c.fd < 0) return;
+  linger abort{1, 0};
+  ::setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  ::close(c.fd);
+  c.fd = -1;
 }
 
 void UringReactor::maybe_finalize(Connection& c) {
@@ -526,6 +557,12 @@ void UringReactor::on_recv_done(Connection& c, int32_t res) {
 
 void UringReactor::on_send_done(Connection& c, int32_t res) {
   c.send_pending = false;
+  if (c.send_zero_copy && (res == -EOPNOTSUPP || res == -EINVAL)) {
+    zero_copy_ = false;  // not for this socket or kernel: the plain path from now on
+    if (c.state == State::open) mark_dirty(c);
+    maybe_finalize(c);
+    return;
+  }
   if (res < 0 || (res == 0 && c.send_bytes != 0)) {
     if (res == -EINTR || res == -EAGAIN) {
       if (c.state == State::open) mark_dirty(c);
@@ -542,7 +579,7 @@ void UringReactor::on_send_done(Connection& c, int32_t res) {
   maybe_finalize(c);
 }
 
-void UringReactor::handle_completion(uint64_t user_data, int32_t res) {
+void UringReactor::handle_completion(uint64_t user_data, int32_t res, uint32_t flags) {
   Op op = static_cast<Op>(user_data & op_mask);
   if (op == op_ignore) return;
   if (op == op_wake) {
@@ -561,7 +598,13 @@ void UringReactor::handle_completion(uint64_t user_data, int32_t res) {
       on_recv_done(*c, res);
       break;
     case op_send:
-      on_send_done(*c, res);
+      // A zero-copy send: its result comes flagged MORE and the buffers stay pinned until the
+      // notification, so on_sent waits for that.
+      if (flags & IORING_CQE_F_MORE) {
+        c->zero_copy_result = res;
+      } else {
+        on_send_done(*c, (flags & IORING_CQE_F_NOTIF) ? c->zero_copy_result : res);
+      }
       break;
     default:
       break;
@@ -572,6 +615,7 @@ void UringReactor::reap_completions() {
   struct Completion {
     uint64_t user_data;
     int32_t res;
+    uint32_t flags;
   };
   constexpr unsigned batch = 64;
   io_uring_cqe* cqes[batch];
@@ -582,9 +626,9 @@ void UringReactor::reap_completions() {
     if (n == 0) break;
     // Copy out and release the slots first: handlers may submit, and the kernel may then
     // post more completions.
-    for (unsigned i = 0; i < n; ++i) local[i] = {io_uring_cqe_get_data64(cqes[i]), cqes[i]->res};
+    for (unsigned i = 0; i < n; ++i) local[i] = {io_uring_cqe_get_data64(cqes[i]), cqes[i]->res, cqes[i]->flags};
     io_uring_cq_advance(&ring_, n);
-    for (unsigned i = 0; i < n; ++i) handle_completion(local[i].user_data, local[i].res);
+    for (unsigned i = 0; i < n; ++i) handle_completion(local[i].user_data, local[i].res, local[i].flags);
     handled += n;
   }
 }
