@@ -320,9 +320,8 @@ void BM_uring_send(benchmark::State& state) {
     }
   };
   auto step = [&] {
-    if (!send_pending && (offset != 0 || static_cast<int64_t>(frames_sent - ack_bytes / ack_size) < depth)) {
-      submit_send();
-    }
+    int64_t unacked = static_cast<int64_t>(frames_sent - ack_bytes / ack_size);
+    if (!send_pending && (offset != 0 || unacked < depth)) submit_send();
     if (!recv_pending) {
       io_uring_sqe* sqe = io_uring_get_sqe(&ring);
       io_uring_prep_recv(sqe, fd, acks_buffer, sizeof acks_buffer, 0);

@@ -626,9 +626,13 @@ void UringReactor::reap_completions() {
     if (n == 0) break;
     // Copy out and release the slots first: handlers may submit, and the kernel may then
     // post more completions.
-    for (unsigned i = 0; i < n; ++i) local[i] = {io_uring_cqe_get_data64(cqes[i]), cqes[i]->res, cqes[i]->flags};
+    for (unsigned i = 0; i < n; ++i) {
+      local[i] = {io_uring_cqe_get_data64(cqes[i]), cqes[i]->res, cqes[i]->flags};
+    }
     io_uring_cq_advance(&ring_, n);
-    for (unsigned i = 0; i < n; ++i) handle_completion(local[i].user_data, local[i].res, local[i].flags);
+    for (unsigned i = 0; i < n; ++i) {
+      handle_completion(local[i].user_data, local[i].res, local[i].flags);
+    }
     handled += n;
   }
 }
