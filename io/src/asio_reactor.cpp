@@ -338,15 +338,8 @@ void AsioReactor::on_send_done(Connection& c, const error_code& ec, size_t n) {
 }
 
 void AsioReactor::deliver_sent(Connection& c, size_t bytes) {
-  std::vector<uint64_t> done;
-  done.swap(token_scratch_);
-  c.send_queue.consume(bytes, done);
-  for (uint64_t token : done) {
-    ++ran_;
-    c.handler->on_sent(c.id, token);
-  }
-  done.clear();
-  token_scratch_.swap(done);
+  ran_ += c.send_queue.consume_and_report(bytes, token_scratch_,
+                                          [&](uint64_t token) { c.handler->on_sent(c.id, token); });
 }
 
 void AsioReactor::close(ConnectionId id) {

@@ -30,6 +30,21 @@ class SendQueue {
   // Forgets everything queued and appends every token to `tokens`, in order.
   void drain(std::vector<uint64_t>& tokens);
 
+  // consume(n), then on_done(token) for each chain now fully written, in order; returns how
+  // many. The tokens are collected into `scratch` (reused, so no allocation in steady state)
+  // before any callback runs, because a callback may send() again on this queue.
+  template <class OnDone>
+  size_t consume_and_report(size_t n, std::vector<uint64_t>& scratch, OnDone&& on_done) {
+    std::vector<uint64_t> done;
+    done.swap(scratch);  // a nested call from on_done gets an empty scratch of its own
+    consume(n, done);
+    for (uint64_t token : done) on_done(token);
+    const size_t count = done.size();
+    done.clear();
+    scratch.swap(done);
+    return count;
+  }
+
  private:
   struct Chain {
     uint64_t token;
