@@ -184,9 +184,8 @@ void AsioReactor::start_connect(Connection& c) {
       continue;
     }
     c.socket.set_option(tcp::no_delay(true), ec);
-    int send_buffer = options_.socket_send_buffer < 0 ? 128 << 10 : options_.socket_send_buffer;
-    if (send_buffer > 0) {
-      c.socket.set_option(asio::socket_base::send_buffer_size(send_buffer), ec);
+    if (options_.socket_send_buffer > 0) {
+      c.socket.set_option(asio::socket_base::send_buffer_size(options_.socket_send_buffer), ec);
     }
     if (options_.socket_receive_buffer > 0) {
       c.socket.set_option(

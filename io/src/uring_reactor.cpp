@@ -327,8 +327,9 @@ void UringReactor::start_connect(Connection& c) {
     }
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int send_buffer = options_.socket_send_buffer < 0 ? 512 << 10 : options_.socket_send_buffer;
-    if (send_buffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &send_buffer, sizeof send_buffer);
+    if (options_.socket_send_buffer > 0) {
+      ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &options_.socket_send_buffer, sizeof(int));
+    }
     if (options_.socket_receive_buffer > 0) {
       ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options_.socket_receive_buffer, sizeof(int));
     }
