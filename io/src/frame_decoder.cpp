@@ -74,4 +74,33 @@ FrameDecoder::Status FrameDecoder::next(std::span<const uint8_t>& frame) {
   return Status::frame;
 }
 
+FrameDecoder::Status FrameDecoder::next_from(std::span<const uint8_t>& input,
+                                             std::span<const uint8_t>& frame) {
+  for (;;) {
+    if (end_ == begin_ && input.size() >= length_prefix) {
+      int64_t length = read_length(input.data());
+      size_t body = static_cast<size_t>(length);
+      if (length >= 0 && body <= max_frame_size_ && input.size() - length_prefix >= body) {
+        frame = input.subspan(length_prefix, body);
+        input = input.subspan(length_prefix + body);
+        return Status::frame;
+      }
+      // An incomplete frame, or a bad length that next() reports below.
+    }
+    Status status = next(frame);
+    if (status != Status::need_more || input.empty()) return status;
+    // Copy only what completes the held prefix or frame: the frames after it are taken in place.
+    size_t held = end_ - begin_;
+    size_t missing = length_prefix - std::min(held, length_prefix);
+    if (missing == 0) {
+      missing = length_prefix + static_cast<size_t>(read_length(data_.get() + begin_)) - held;
+    }
+    std::span<uint8_t> space = writable();
+    size_t n = std::min({space.size(), input.size(), missing});
+    std::memcpy(space.data(), input.data(), n);
+    commit(n);
+    input = input.subspan(n);
+  }
+}
+
 }  // namespace rawkafka::io

@@ -3,8 +3,10 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 #include "backends.hpp"
 
@@ -44,6 +46,19 @@ std::string Endpoint::to_string() const {
 }
 
 std::unique_ptr<Reactor> Reactor::create(const ReactorOptions& options) {
+  // Checked whichever backend runs: a bad setting is the caller's mistake, not the machine's.
+  if (options.multishot_receive) {
+    unsigned count = options.provided_receive_buffers;
+    if (count == 0 || count > 32768 || (count & (count - 1)) != 0) {
+      throw std::invalid_argument("provided_receive_buffers must be a power of two from 1 to "
+                                  "32768, not " + std::to_string(count));
+    }
+    if (options.provided_receive_buffer_size == 0 ||
+        options.provided_receive_buffer_size > UINT32_MAX) {
+      throw std::invalid_argument("provided_receive_buffer_size must be from 1 byte to 4 GiB, "
+                                  "not " + std::to_string(options.provided_receive_buffer_size));
+    }
+  }
   switch (options.backend) {
     case Backend::asio:
       return detail::make_asio_reactor(options);

@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -39,6 +40,7 @@ constexpr uint64_t op_bits = 3;
 constexpr uint64_t op_mask = (uint64_t{1} << op_bits) - 1;
 constexpr size_t max_send_iov = IOV_MAX;
 constexpr size_t max_completions_per_poll = 4096;
+constexpr uint16_t buffer_group = 0;  // the one group of provided receive buffers
 
 uint64_t tag(ConnectionId id, Op op) { return (id << op_bits) | op; }
 
@@ -117,7 +119,11 @@ class UringReactor final : public Reactor {
   void reserve_sqes(unsigned count);
   void arm_wake();
   void start_connect(Connection& c);
+  void setup_provided_buffers();
+  void recycle_buffer(unsigned id);
   void arm_recv(Connection& c);
+  bool take_frames(Connection& c);
+  bool take_frames_from(Connection& c, std::span<const uint8_t> input);
   void mark_dirty(Connection& c);
   void flush_sends();
   void submit_send(Connection& c);
@@ -129,7 +135,7 @@ class UringReactor final : public Reactor {
   void reap_completions();
   void handle_completion(uint64_t user_data, int32_t res, uint32_t flags);
   void on_connect_done(Connection& c, int32_t res);
-  void on_recv_done(Connection& c, int32_t res);
+  void on_recv_done(Connection& c, int32_t res, uint32_t flags, const uint8_t* provided);
   void on_send_done(Connection& c, int32_t res);
   void pop_cancelled_timers();
   void run_timers();
@@ -139,6 +145,12 @@ class UringReactor final : public Reactor {
   io_uring ring_{};
   bool defer_taskrun_ = false;
   bool zero_copy_ = false;  // zero_copy_send_threshold set and SENDMSG_ZC supported
+  // Provided receive buffers (ReactorOptions::multishot_receive): a ring the kernel takes
+  // buffers from, and their memory.
+  bool multishot_ = false;
+  io_uring_buf_ring* buffer_ring_ = nullptr;
+  size_t buffer_ring_bytes_ = 0;
+  std::unique_ptr<uint8_t[]> receive_buffers_;
   int wake_fd_ = -1;
   bool wake_pending_ = false;
   ConnectionId next_connection_id_ = 1;
@@ -194,7 +206,46 @@ UringReactor::UringReactor(const ReactorOptions& options) : options_(options) {
       io_uring_free_probe(probe);
     }
   }
+  if (options_.multishot_receive) setup_provided_buffers();
   arm_wake();
+}
+
+void UringReactor::setup_provided_buffers() {
+  const unsigned count = options_.provided_receive_buffers;
+  const size_t size = options_.provided_receive_buffer_size;
+  const size_t ring_bytes = count * sizeof(io_uring_buf);
+  void* memory = ::mmap(nullptr, ring_bytes, PROT_READ | PROT_WRITE,
+                        MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);  // the ring must be page aligned
+  if (memory == MAP_FAILED) return;
+  io_uring_buf_reg registration{};
+  registration.ring_addr = reinterpret_cast<uint64_t>(memory);
+  registration.ring_entries = count;
+  registration.bgid = buffer_group;
+  if (io_uring_register_buf_ring(&ring_, &registration, 0) != 0) {
+    ::munmap(memory, ring_bytes);  // a kernel before 5.19: the plain path
+    return;
+  }
+  buffer_ring_ = static_cast<io_uring_buf_ring*>(memory);
+  buffer_ring_bytes_ = ring_bytes;
+  receive_buffers_.reset(new uint8_t[count * size]);
+  io_uring_buf_ring_init(buffer_ring_);
+  for (unsigned id = 0; id < count; ++id) {
+    io_uring_buf_ring_add(buffer_ring_, receive_buffers_.get() + id * size,
+                          static_cast<unsigned>(size), static_cast<uint16_t>(id),
+                          io_uring_buf_ring_mask(count), static_cast<int>(id));
+  }
+  io_uring_buf_ring_advance(buffer_ring_, static_cast<int>(count));
+  multishot_ = true;
+}
+
+// Gives a provided buffer back to the kernel once its bytes have been handled.
+void UringReactor::recycle_buffer(unsigned id) {
+  if (buffer_ring_ == nullptr || id >= options_.provided_receive_buffers) return;
+  const size_t size = options_.provided_receive_buffer_size;
+  io_uring_buf_ring_add(buffer_ring_, receive_buffers_.get() + id * size,
+                        static_cast<unsigned>(size), static_cast<uint16_t>(id),
+                        io_uring_buf_ring_mask(options_.provided_receive_buffers), 0);
+  io_uring_buf_ring_advance(buffer_ring_, 1);
 }
 
 UringReactor::~UringReactor() {
@@ -243,7 +294,8 @@ UringReactor::~UringReactor() {
       }
       if (Connection* c = find(data >> op_bits)) {
         if (op == op_connect) c->connect_pending = false;
-        if (op == op_recv) c->recv_pending = false;
+        // A multishot receive completes many times; the last one is not flagged MORE.
+        if (op == op_recv && (cqe->flags & IORING_CQE_F_MORE) == 0) c->recv_pending = false;
         // A zero-copy send completes twice: its result (flagged MORE), then the notification.
         if (op == op_send && (cqe->flags & IORING_CQE_F_MORE) == 0) c->send_pending = false;
       }
@@ -251,10 +303,19 @@ UringReactor::~UringReactor() {
     io_uring_cq_advance(&ring_, seen);
   }
   io_uring_queue_exit(&ring_);
+  bool kernel_holds_memory = false;
   for (auto& [id, c] : connections_) {
     if (c->fd >= 0) ::close(c->fd);
     // A request the kernel never gave back may still write into this memory: keep it.
-    if (c->busy()) static_cast<void>(c.release());
+    if (c->busy()) {
+      static_cast<void>(c.release());
+      kernel_holds_memory = true;
+    }
+  }
+  if (kernel_holds_memory) {
+    static_cast<void>(receive_buffers_.release());
+  } else if (buffer_ring_ != nullptr) {
+    ::munmap(buffer_ring_, buffer_ring_bytes_);
   }
   ::close(wake_fd_);
 }
@@ -350,11 +411,19 @@ void UringReactor::start_connect(Connection& c) {
 }
 
 void UringReactor::arm_recv(Connection& c) {
-  std::span<uint8_t> space = c.decoder.writable();
   io_uring_sqe* sqe = get_sqe();
-  io_uring_prep_recv(sqe, c.fd, space.data(), std::min<size_t>(space.size(), INT_MAX), 0);
+  if (multishot_) {
+    // Stays armed: one completion per arrival, each naming the provided buffer it filled.
+    io_uring_prep_recv_multishot(sqe, c.fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = buffer_group;
+  } else {
+    std::span<uint8_t> space = c.decoder.writable();
+    io_uring_prep_recv(sqe, c.fd, space.data(), std::min<size_t>(space.size(), INT_MAX), 0);
+  }
   io_uring_sqe_set_data64(sqe, tag(c.id, op_recv));
   c.recv_pending = true;
+  ++stats_.receives_armed;
 }
 
 void UringReactor::send(ConnectionId id, std::span<const std::span<const uint8_t>> buffers,
@@ -512,14 +581,24 @@ void UringReactor::on_connect_done(Connection& c, int32_t res) {
   fail(c, connect_failed(err, c.peer));
 }
 
-void UringReactor::on_recv_done(Connection& c, int32_t res) {
-  c.recv_pending = false;
+// `provided`: the provided buffer a multishot receive filled, else null (the bytes are already
+// in the connection's decoder).
+void UringReactor::on_recv_done(Connection& c, int32_t res, uint32_t flags,
+                                const uint8_t* provided) {
+  const bool armed = (flags & IORING_CQE_F_MORE) != 0;  // the multishot receive goes on
+  if (!armed) c.recv_pending = false;
   if (c.state == State::closing) {
     maybe_finalize(c);
     return;
   }
-  if (res == -EINTR || res == -EAGAIN) {
-    arm_recv(c);
+  // ENOBUFS: every provided buffer was taken; each comes back as its completion is handled.
+  if (res == -EINTR || res == -EAGAIN || res == -ENOBUFS) {
+    if (!armed) arm_recv(c);
+    return;
+  }
+  if (res == -EINVAL && multishot_ && provided == nullptr) {
+    multishot_ = false;  // a kernel without multishot receive: the plain path from now on
+    if (!armed) arm_recv(c);
     return;
   }
   if (res < 0) {
@@ -532,21 +611,53 @@ void UringReactor::on_recv_done(Connection& c, int32_t res) {
   }
   ++stats_.recv_requests;
   stats_.bytes_received += static_cast<size_t>(res);
-  c.decoder.commit(static_cast<size_t>(res));
+  bool open;
+  if (provided != nullptr) {
+    open = take_frames_from(c, {provided, static_cast<size_t>(res)});
+  } else {
+    c.decoder.commit(static_cast<size_t>(res));
+    open = take_frames(c);
+  }
+  if (open && !armed) arm_recv(c);
+}
+
+// Hands every complete frame in the decoder to the handler; false once the connection is no
+// longer open (a bad length, or the handler closed it).
+bool UringReactor::take_frames(Connection& c) {
   std::span<const uint8_t> frame;
   for (;;) {
     FrameDecoder::Status status = c.decoder.next(frame);
-    if (status == FrameDecoder::Status::need_more) break;
+    if (status == FrameDecoder::Status::need_more) return true;
     if (status != FrameDecoder::Status::frame) {
       fail(c, bad_frame_length(c.peer, c.decoder.rejected_length(), options_.max_frame_size));
-      return;
+      return false;
     }
     ++ran_;
     ++stats_.frames_received;
     c.handler->on_frame(c.id, frame);
-    if (c.state != State::open) return;  // the handler closed it
+    if (c.state != State::open) return false;
   }
-  arm_recv(c);
+}
+
+// The same for bytes in a provided buffer: whole frames straight from it, the rest through the
+// decoder.
+bool UringReactor::take_frames_from(Connection& c, std::span<const uint8_t> input) {
+  const uint8_t* const first = input.data();
+  const uint8_t* const last = first + input.size();
+  std::span<const uint8_t> frame;
+  for (;;) {
+    FrameDecoder::Status status = c.decoder.next_from(input, frame);
+    if (status == FrameDecoder::Status::need_more) return true;
+    if (status != FrameDecoder::Status::frame) {
+      fail(c, bad_frame_length(c.peer, c.decoder.rejected_length(), options_.max_frame_size));
+      return false;
+    }
+    ++ran_;
+    ++stats_.frames_received;
+    if (frame.data() >= first && frame.data() < last) ++stats_.frames_in_place;
+    c.handler->on_frame(c.id, frame);
+    if (c.state != State::open) return false;
+  }
 }
 
 void UringReactor::on_send_done(Connection& c, int32_t res) {
@@ -583,13 +694,24 @@ void UringReactor::handle_completion(uint64_t user_data, int32_t res, uint32_t f
     return;
   }
   Connection* c = find(user_data >> op_bits);
+  if (op == op_recv && (flags & IORING_CQE_F_BUFFER) != 0) {
+    // The bytes are in a provided buffer, which goes back to the kernel once handled (also
+    // when the connection is gone).
+    unsigned id = flags >> IORING_CQE_BUFFER_SHIFT;
+    if (c != nullptr && id < options_.provided_receive_buffers) {
+      on_recv_done(*c, res, flags,
+                   receive_buffers_.get() + id * options_.provided_receive_buffer_size);
+    }
+    recycle_buffer(id);
+    return;
+  }
   if (c == nullptr) return;
   switch (op) {
     case op_connect:
       on_connect_done(*c, res);
       break;
     case op_recv:
-      on_recv_done(*c, res);
+      on_recv_done(*c, res, flags, nullptr);
       break;
     case op_send:
       // A zero-copy send: its result comes flagged MORE and the buffers stay pinned until the

@@ -91,3 +91,88 @@ TEST_CASE("frame decoder: a partial length prefix is held back") {
   CHECK(feed(decoder, Bytes{0, 1, 42}, 3) == std::vector<Bytes>{Bytes{42}});
   CHECK(decoder.buffered() == 0);
 }
+
+namespace {
+
+// Hands `stream` to next_from() in pieces of `piece` bytes, as provided receive buffers would.
+// `copied` counts frames that came from the decoder's buffer rather than straight from input.
+std::vector<Bytes> feed_from(FrameDecoder& decoder, const Bytes& stream, size_t piece,
+                             size_t* copied = nullptr, FrameDecoder::Status* error = nullptr) {
+  std::vector<Bytes> frames;
+  for (size_t at = 0; at < stream.size(); at += piece) {
+    Bytes chunk(stream.begin() + static_cast<ptrdiff_t>(at),
+                stream.begin() + static_cast<ptrdiff_t>(std::min(stream.size(), at + piece)));
+    std::span<const uint8_t> input(chunk);
+    std::span<const uint8_t> frame;
+    for (;;) {
+      FrameDecoder::Status status = decoder.next_from(input, frame);
+      if (status == FrameDecoder::Status::need_more) break;
+      if (status != FrameDecoder::Status::frame) {
+        if (error) *error = status;
+        return frames;
+      }
+      bool from_input = frame.data() >= chunk.data() && frame.data() < chunk.data() + chunk.size();
+      if (copied && !from_input) ++*copied;
+      frames.emplace_back(frame.begin(), frame.end());
+    }
+    CHECK(input.empty());
+  }
+  return frames;
+}
+
+}  // namespace
+
+TEST_CASE("frame decoder: next_from yields the same frames for every split, copying only "
+          "split ones") {
+  std::vector<Bytes> bodies;
+  Bytes stream;
+  for (uint32_t i = 0; i < 40; ++i) {
+    bodies.push_back(pattern((i * 37) % 300, i));
+    Bytes frame = make_frame(bodies.back());
+    stream.insert(stream.end(), frame.begin(), frame.end());
+  }
+  for (size_t piece : {size_t{1}, size_t{3}, size_t{7}, size_t{100}, size_t{1000},
+                       stream.size()}) {
+    CAPTURE(piece);
+    FrameDecoder decoder(1 << 20, 64);
+    size_t copied = 0;
+    CHECK(feed_from(decoder, stream, piece, &copied) == bodies);
+    CHECK(decoder.buffered() == 0);
+    if (piece == stream.size()) CHECK(copied == 0);  // all in one buffer: no frame copied
+    if (piece == 1) CHECK(copied == bodies.size());
+  }
+}
+
+TEST_CASE("frame decoder: next_from assembles a frame spanning many buffers, then goes back to "
+          "taking frames in place") {
+  Bytes big = pattern(3u << 20, 5);
+  Bytes small = pattern(10, 6);
+  Bytes stream = make_frame(big);
+  for (int i = 0; i < 3; ++i) {
+    Bytes frame = make_frame(small);
+    stream.insert(stream.end(), frame.begin(), frame.end());
+  }
+  FrameDecoder decoder(8u << 20, 4096);
+  size_t copied = 0;
+  // 64 KiB pieces: the big frame ends 4 bytes into a piece that also holds all three small ones.
+  auto frames = feed_from(decoder, stream, 64 * 1024, &copied);
+  REQUIRE(frames.size() == 4);
+  CHECK(frames[0] == big);
+  CHECK(frames[3] == small);
+  CHECK(copied == 1);
+}
+
+TEST_CASE("frame decoder: next_from reports bad lengths like next") {
+  FrameDecoder::Status status = FrameDecoder::Status::frame;
+  FrameDecoder negative(1024);
+  CHECK(feed_from(negative, Bytes{0xff, 0xff, 0xff, 0xfe, 1, 2}, 6, nullptr, &status).empty());
+  CHECK(status == FrameDecoder::Status::negative_length);
+  CHECK(negative.rejected_length() == -2);
+
+  FrameDecoder large(1024);
+  Bytes stream = make_frame(pattern(8, 1));
+  stream.insert(stream.end(), {0, 0, 4, 1, 0});
+  CHECK(feed_from(large, stream, stream.size(), nullptr, &status).size() == 1);
+  CHECK(status == FrameDecoder::Status::too_large);
+  CHECK(large.rejected_length() == 1025);
+}

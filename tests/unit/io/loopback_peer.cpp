@@ -36,7 +36,8 @@ Listener::Listener(bool ipv6, int backlog, int rcvbuf) {
     a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     length = sizeof(sockaddr_in);
   }
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 || ::listen(fd, backlog) != 0 ||
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
+      ::listen(fd, backlog) != 0 ||
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
     ::close(fd);
     return;
@@ -171,14 +172,16 @@ bool poll_until(Reactor& reactor, const std::function<bool()>& done,
   return true;
 }
 
-std::unique_ptr<Reactor> make_reactor(Backend backend, size_t max_frame_size) {
+std::unique_ptr<Reactor> make_reactor(Backend backend, size_t max_frame_size,
+                                      bool multishot_receive) {
   ReactorOptions options;
   options.backend = backend;
   options.max_frame_size = max_frame_size;
+  options.multishot_receive = multishot_receive;
   try {
     return Reactor::create(options);
   } catch (const std::runtime_error& e) {
-    MESSAGE("io_uring unavailable here, skipping: " << e.what());
+    MESSAGE("io_uring unavailable here, skipping: " << std::string(e.what()));
     return nullptr;
   }
 }

@@ -77,7 +77,8 @@ bool poll_until(Reactor& reactor, const std::function<bool()>& done,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 // Creates a reactor for `backend`; nullptr (with a message) when io_uring is unavailable here.
-std::unique_ptr<Reactor> make_reactor(Backend backend, size_t max_frame_size = 256u << 20);
+std::unique_ptr<Reactor> make_reactor(Backend backend, size_t max_frame_size = 256u << 20,
+                                      bool multishot_receive = false);
 
 int thread_count();
 

@@ -36,7 +36,7 @@ struct SilentPeer {
 TEST_CASE_TEMPLATE("close releases unsent buffers through on_sent, then on_closed, then nothing",
                    T, RAWKAFKA_IO_BACKENDS) {
   SilentPeer peer;
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   ConnectionId id = reactor->connect({"127.0.0.1", peer.listener.port()}, 5s, rec);
@@ -62,7 +62,7 @@ TEST_CASE_TEMPLATE("close releases unsent buffers through on_sent, then on_close
 
 TEST_CASE_TEMPLATE("close while connecting reports a clean close and no connect", T,
                    RAWKAFKA_IO_BACKENDS) {
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Listener listener;
   Recorder rec;
@@ -90,7 +90,7 @@ TEST_CASE_TEMPLATE("a handler closing its connection inside on_frame gets no fur
     read_exact(fd, &byte, 1);
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   rec.frame_hook = [&](ConnectionId id, std::span<const uint8_t>) { reactor->close(id); };
@@ -112,7 +112,7 @@ TEST_CASE_TEMPLATE("frames over the limit or with a negative length close with a
       read_exact(fd, &byte, 1);
       close_fd(fd);
     });
-    auto reactor = make_reactor(T::backend, 1u << 20);
+    auto reactor = make_reactor_for<T>(1u << 20);
     if (!reactor) return;
     Recorder rec;
     reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);
@@ -139,7 +139,7 @@ TEST_CASE_TEMPLATE("destroying the reactor with open connections and pending sen
     SilentPeer peer;
     Bytes big = make_frame(pattern(4u << 20, 5));
     {
-      auto reactor = make_reactor(T::backend);
+      auto reactor = make_reactor_for<T>();
       if (!reactor) return;
       ConnectionId id = reactor->connect({"127.0.0.1", peer.listener.port()}, 5s, rec);
       REQUIRE(poll_until(*reactor, [&] { return rec.connected || rec.closed; }));
@@ -168,7 +168,7 @@ TEST_CASE_TEMPLATE("destroying the reactor with open connections and pending sen
 
 TEST_CASE_TEMPLATE("timers fire in deadline order and cancelled ones never do", T,
                    RAWKAFKA_IO_BACKENDS) {
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   std::vector<int> fired;
   auto start = std::chrono::steady_clock::now();
@@ -189,7 +189,7 @@ TEST_CASE_TEMPLATE("timers fire in deadline order and cancelled ones never do", 
 }
 
 TEST_CASE_TEMPLATE("a blocked poll waits for its timer, not longer", T, RAWKAFKA_IO_BACKENDS) {
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   bool fired = false;
   auto start = std::chrono::steady_clock::now();
@@ -200,7 +200,7 @@ TEST_CASE_TEMPLATE("a blocked poll waits for its timer, not longer", T, RAWKAFKA
 }
 
 TEST_CASE_TEMPLATE("wake from another thread ends a blocked poll", T, RAWKAFKA_IO_BACKENDS) {
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   std::thread waker([&] {
     std::this_thread::sleep_for(100ms);

@@ -44,7 +44,7 @@ TEST_CASE_TEMPLATE("a frame sent to an echo peer comes back whole", T, RAWKAFKA_
     read_exact(fd, &byte, 1);  // until the client closes
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   CHECK(reactor->backend() == T::backend);
   Recorder rec;
@@ -77,7 +77,7 @@ TEST_CASE_TEMPLATE("frames written one byte at a time are reassembled", T, RAWKA
     read_exact(fd, &byte, 1);
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);
@@ -113,7 +113,7 @@ TEST_CASE_TEMPLATE("a slow reader with a small receive buffer forces partial wri
     read_exact(fd, &byte, 1);
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   ConnectionId id = reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);
@@ -144,7 +144,7 @@ TEST_CASE_TEMPLATE("an 8 MiB frame is received across many reads", T, RAWKAFKA_I
     read_exact(fd, &byte, 1);
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);
@@ -170,7 +170,7 @@ TEST_CASE_TEMPLATE("a thousand tiny frames in one write arrive in order", T, RAW
     read_exact(fd, &byte, 1);
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);
@@ -197,7 +197,7 @@ TEST_CASE_TEMPLATE("pipelined requests are written and answered in order", T,
     read_exact(fd, &byte, 1);
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   std::vector<Bytes> requests;
   for (uint32_t i = 0; i < total; ++i) requests.push_back(make_frame(pattern(1 + i % 300, i)));
@@ -232,7 +232,7 @@ TEST_CASE_TEMPLATE("a peer closing in the middle of a frame ends the connection 
     write_all(fd, partial.data(), partial.size());
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);
@@ -252,7 +252,7 @@ TEST_CASE_TEMPLATE("a peer closing between frames ends the connection naming the
     write_all(fd, frame.data(), frame.size());
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);
@@ -263,7 +263,7 @@ TEST_CASE_TEMPLATE("a peer closing between frames ends the connection naming the
 }
 
 TEST_CASE_TEMPLATE("a refused connection names the address", T, RAWKAFKA_IO_BACKENDS) {
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   uint16_t port = unused_port();
   Recorder rec;
@@ -293,7 +293,7 @@ TEST_CASE_TEMPLATE("a connect that gets no answer times out naming the address",
     saturated = ::poll(&p, 1, 300) == 0;
   }
   REQUIRE_MESSAGE(saturated, "could not fill the accept queue of a loopback listener");
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (reactor) {
     Recorder rec;
     auto start = std::chrono::steady_clock::now();
@@ -326,7 +326,7 @@ TEST_CASE_TEMPLATE("IPv6 loopback carries frames", T, RAWKAFKA_IO_BACKENDS) {
       close_fd(fd);
     }
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   for (const char* host : {"::1", "[::1]"}) {
     Recorder rec;
@@ -347,7 +347,7 @@ TEST_CASE_TEMPLATE("a host name is resolved, trying each address", T, RAWKAFKA_I
     write_all(fd, frame.data(), frame.size());
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   reactor->connect({"localhost", listener.port()}, 5s, rec);
@@ -369,7 +369,7 @@ TEST_CASE_TEMPLATE("non-blocking polls alone carry a request and its answer", T,
     read_exact(fd, &byte, 1);
     close_fd(fd);
   });
-  auto reactor = make_reactor(T::backend);
+  auto reactor = make_reactor_for<T>();
   if (!reactor) return;
   Recorder rec;
   ConnectionId id = reactor->connect({"127.0.0.1", listener.port()}, 5s, rec);

@@ -47,7 +47,7 @@ std::unique_ptr<Reactor> make_zero_copy_reactor(size_t threshold = 1) {
   try {
     return Reactor::create(options);
   } catch (const std::runtime_error& e) {
-    MESSAGE("io_uring unavailable here, skipping: " << e.what());
+    MESSAGE("io_uring unavailable here, skipping: " << std::string(e.what()));
     return nullptr;
   }
 }

@@ -28,6 +28,12 @@ class FrameDecoder {
   // be resynchronised after a bad length.
   Status next(std::span<const uint8_t>& frame);
 
+  // For bytes that arrived in a buffer the caller owns (io_uring's provided buffers): the next
+  // frame, taken straight from `input` while nothing is held back (no copy), else from the
+  // buffer after copying in as much of `input` as it takes. `input` is advanced past what was
+  // used; need_more means all of it was. A frame view stays valid until the next call.
+  Status next_from(std::span<const uint8_t>& input, std::span<const uint8_t>& frame);
+
   // Bytes of an incomplete frame (or length prefix) held back.
   size_t buffered() const { return end_ - begin_; }
   size_t capacity() const { return capacity_; }
