@@ -63,6 +63,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -209,92 +210,81 @@ bool send_all(int fd, const uint8_t* p, size_t n) {
   return true;
 }
 
-// Accepts one connection, reads frames into a scratch buffer and acks each one; ends when the
-// sender closes.
-class AckReceiver {
+// A thread that accepts one loopback connection, runs `serve` on it (pinned to the receiver
+// core of RAWKAFKA_BENCH_IO_PIN) and closes it; the destructor waits for it.
+class LoopbackPeer {
  public:
-  AckReceiver() {
+  explicit LoopbackPeer(std::function<void(int fd)> serve) {
     listen_fd_ = listen_loopback(port_);
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this, serve = std::move(serve)] {
+      if (int core = pin_cores().second; core >= 0) pin_current_thread(core);
+      int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) return;
+      set_nodelay(fd);
+      serve(fd);
+      close(fd);
+    });
   }
-  ~AckReceiver() {
+  ~LoopbackPeer() {
     thread_.join();
     close(listen_fd_);
   }
+  LoopbackPeer(const LoopbackPeer&) = delete;
+  LoopbackPeer& operator=(const LoopbackPeer&) = delete;
   uint16_t port() const { return port_; }
 
  private:
-  void run() {
-    if (int core = pin_cores().second; core >= 0) pin_current_thread(core);
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) return;
-    set_nodelay(fd);
-    std::vector<uint8_t> buffer(4u << 20);
-    uint8_t ack[ack_size] = {0, 0, 0, 12};
-    FrameCounter counter;
-    for (;;) {
-      ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
-      if (n <= 0) break;
-      for (size_t frames = counter.feed(buffer.data(), static_cast<size_t>(n)); frames != 0;
-           --frames) {
-        send(fd, ack, sizeof ack, MSG_NOSIGNAL);
-      }
-    }
-    close(fd);
-  }
-
   int listen_fd_ = -1;
   uint16_t port_ = 0;
   std::thread thread_;
 };
 
-// The other direction: accepts one connection and keeps `depth` frames of `body` bytes in
-// flight towards it, sending a new frame for each 16-byte ack; ends when the peer closes.
-class FrameSource {
- public:
-  FrameSource(size_t body, int64_t depth) : body_(body), depth_(depth) {
-    listen_fd_ = listen_loopback(port_);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~FrameSource() {
-    thread_.join();
-    close(listen_fd_);
-  }
-  uint16_t port() const { return port_; }
-
- private:
-  void run() {
-    if (int core = pin_cores().second; core >= 0) pin_current_thread(core);
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) return;
-    set_nodelay(fd);
-    // `depth` frames back to back, so one send() carries as many frames as were acked.
-    std::vector<uint8_t> frames;
-    for (int64_t i = 0; i < depth_; ++i) {
-      std::vector<uint8_t> frame = make_frame(body_);
-      frames.insert(frames.end(), frame.begin(), frame.end());
+// Reads frames into a scratch buffer and acks each one, until the sender closes.
+void ack_frames(int fd) {
+  std::vector<uint8_t> buffer(4u << 20);
+  uint8_t ack[ack_size] = {0, 0, 0, 12};
+  FrameCounter counter;
+  for (;;) {
+    ssize_t n = recv(fd, buffer.data(), buffer.size(), 0);
+    if (n <= 0) return;
+    for (size_t frames = counter.feed(buffer.data(), static_cast<size_t>(n)); frames != 0;
+         --frames) {
+      send(fd, ack, sizeof ack, MSG_NOSIGNAL);
     }
-    const size_t frame_size = 4 + body_;
-    uint8_t acks[ack_size * 256];
-    uint64_t ack_bytes = 0;
-    uint64_t acked = 0;
-    bool ok = send_all(fd, frames.data(), frames.size());
-    while (ok) {
-      ssize_t n = recv(fd, acks, sizeof acks, 0);
-      if (n <= 0) break;
-      ack_bytes += static_cast<uint64_t>(n);
-      uint64_t fresh = ack_bytes / ack_size - acked;
-      acked += fresh;
-      ok = send_all(fd, frames.data(), static_cast<size_t>(fresh) * frame_size);
-    }
-    close(fd);
   }
+}
 
-  size_t body_;
-  int64_t depth_;
-  int listen_fd_ = -1;
-  uint16_t port_ = 0;
-  std::thread thread_;
+struct AckReceiver : LoopbackPeer {
+  AckReceiver() : LoopbackPeer(ack_frames) {}
+};
+
+// The other direction: keeps `depth` frames of `body` bytes in flight, sending a new frame for
+// each 16-byte ack, until the peer closes.
+void source_frames(int fd, size_t body, int64_t depth) {
+  // `depth` frames back to back, so one send() carries as many frames as were acked.
+  std::vector<uint8_t> frames;
+  for (int64_t i = 0; i < depth; ++i) {
+    std::vector<uint8_t> frame = make_frame(body);
+    frames.insert(frames.end(), frame.begin(), frame.end());
+  }
+  const size_t frame_size = 4 + body;
+  uint8_t acks[ack_size * 256];
+  uint64_t ack_bytes = 0;
+  uint64_t acked = 0;
+  bool ok = send_all(fd, frames.data(), frames.size());
+  while (ok) {
+    ssize_t n = recv(fd, acks, sizeof acks, 0);
+    if (n <= 0) return;
+    ack_bytes += static_cast<uint64_t>(n);
+    uint64_t fresh = ack_bytes / ack_size - acked;
+    acked += fresh;
+    ok = send_all(fd, frames.data(), static_cast<size_t>(fresh) * frame_size);
+  }
+}
+
+struct FrameSource : LoopbackPeer {
+  FrameSource(size_t body, int64_t depth)
+      : LoopbackPeer([body, depth](int fd) { source_frames(fd, body, depth); }) {}
 };
 
 // `thread_ns`: CPU of the benchmark's thread (the sender, or the receiver in the receive
