@@ -260,6 +260,14 @@ const std::map<std::string_view, Setter>& setters() {
        [](ProducerConfig& c, Pending&, std::string_view k, std::string_view v) {
          c.socket_connection_setup_timeout_ms = parse_integer(k, v, 0, kLongMax);
        }},
+      {"send.buffer.bytes",
+       [](ProducerConfig& c, Pending&, std::string_view k, std::string_view v) {
+         c.send_buffer_bytes = int32_t(parse_integer(k, v, -1, kIntMax));
+       }},
+      {"receive.buffer.bytes",
+       [](ProducerConfig& c, Pending&, std::string_view k, std::string_view v) {
+         c.receive_buffer_bytes = int32_t(parse_integer(k, v, -1, kIntMax));
+       }},
       // Serializers are a Java notion; perf-test scripts pass them, bytes go through as-is.
       {"key.serializer", [](ProducerConfig&, Pending&, std::string_view, std::string_view) {}},
       {"value.serializer", [](ProducerConfig&, Pending&, std::string_view, std::string_view) {}},
@@ -467,6 +475,8 @@ std::vector<std::pair<std::string, std::string>> ProducerConfig::to_properties()
       {"reconnect.backoff.ms", s(reconnect_backoff_ms)},
       {"reconnect.backoff.max.ms", s(reconnect_backoff_max_ms)},
       {"socket.connection.setup.timeout.ms", s(socket_connection_setup_timeout_ms)},
+      {"send.buffer.bytes", s(send_buffer_bytes)},
+      {"receive.buffer.bytes", s(receive_buffer_bytes)},
       {"threads", s(threads)},
       {"cores", cores_text},
       {"backend", std::string(io::to_string(backend))},

@@ -63,6 +63,8 @@ void CoreWorker::start() {
     try {
       io::ReactorOptions ro;
       ro.backend = config_.backend;
+      ro.socket_send_buffer = std::max(0, config_.send_buffer_bytes);  // 0: autotuning
+      ro.socket_receive_buffer = std::max(0, config_.receive_buffer_bytes);
       reactor_ = io::Reactor::create(ro);
       backend_ = reactor_->backend();
       if (config_.compression_type != protocol::CompressionType::none) {

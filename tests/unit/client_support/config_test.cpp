@@ -55,6 +55,8 @@ TEST_CASE("defaults are the Java producer's (Kafka 4)") {
   CHECK(c.reconnect_backoff_ms == 50);
   CHECK(c.reconnect_backoff_max_ms == 1000);
   CHECK(c.socket_connection_setup_timeout_ms == 10000);
+  CHECK(c.send_buffer_bytes == -1);  // not Java's 131072: kernel autotuning measured faster
+  CHECK(c.receive_buffer_bytes == -1);
   CHECK(c.threads == 1);
   CHECK(c.cores.empty());
   CHECK(c.backend == rawkafka::io::Backend::automatic);
@@ -83,6 +85,8 @@ TEST_CASE("every property is parsed into its field") {
                             {"reconnect.backoff.ms", "10"},
                             {"reconnect.backoff.max.ms", "500"},
                             {"socket.connection.setup.timeout.ms", "3000"},
+                            {"send.buffer.bytes", "262144"},
+                            {"receive.buffer.bytes", "65536"},
                             {"threads", "2"},
                             {"cores", "1,3"},
                             {"backend", "asio"},
@@ -109,6 +113,8 @@ TEST_CASE("every property is parsed into its field") {
   CHECK(c.reconnect_backoff_ms == 10);
   CHECK(c.reconnect_backoff_max_ms == 500);
   CHECK(c.socket_connection_setup_timeout_ms == 3000);
+  CHECK(c.send_buffer_bytes == 262144);
+  CHECK(c.receive_buffer_bytes == 65536);
   CHECK(c.threads == 2);
   CHECK(c.cores == std::vector<int>{1, 3});
   CHECK(c.core_for_thread(1) == 3);
@@ -166,6 +172,9 @@ TEST_CASE("bad integers say which property and what was given") {
   CHECK(error_of({{"max.request.size", "-5"}}) == "max.request.size must be a non-negative integer, got '-5'");
   CHECK(error_of({{"max.block.ms", "1e3"}}) == "max.block.ms must be a non-negative integer, got '1e3'");
   CHECK(error_of({{"threads", "0"}}) == "threads must be an integer from 1 to 1024, got '0'");
+  CHECK(error_of({{"send.buffer.bytes", "-2"}}) ==
+        "send.buffer.bytes must be an integer of at least -1, got '-2'");
+  CHECK(parse({{"receive.buffer.bytes", "-1"}}).receive_buffer_bytes == -1);
   CHECK(error_of({{"compression.gzip.level", "12"}}) ==
         "compression.gzip.level must be an integer from -1 to 9, got '12'");
 }

@@ -78,6 +78,10 @@ struct ProducerConfig {
   int64_t reconnect_backoff_ms = 50;                        // reconnect.backoff.ms
   int64_t reconnect_backoff_max_ms = 1000;                  // reconnect.backoff.max.ms
   int64_t socket_connection_setup_timeout_ms = 10000;       // socket.connection.setup.timeout.ms
+  // SO_SNDBUF / SO_RCVBUF of the connections to brokers; -1 (or 0): the kernel's autotuning.
+  // Java's defaults are 131072 and 32768; ours are -1, which bench_io measured fastest.
+  int32_t send_buffer_bytes = -1;                           // send.buffer.bytes
+  int32_t receive_buffer_bytes = -1;                        // receive.buffer.bytes
 
   // ---- ours ----
   unsigned threads = 1;                                     // threads: core threads
