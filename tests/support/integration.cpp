@@ -19,7 +19,7 @@ std::string env_or(const char* name, const char* fallback) {
 }  // namespace
 
 std::string bootstrap() { return env_or("RAWKAFKA_BOOTSTRAP", "127.0.0.1:9092"); }
-std::string cluster_bootstrap() { return env_or("RAWKAFKA_CLUSTER_BOOTSTRAP", "127.0.0.1:39192"); }
+std::string cluster_bootstrap() { return env_or("RAWKAFKA_CLUSTER_BOOTSTRAP", "127.0.0.1:29192"); }
 std::string source_dir() { return env_or("RAWKAFKA_SOURCE_DIR", "."); }
 std::string binary_dir() { return env_or("RAWKAFKA_BINARY_DIR", "build"); }
 

@@ -2,7 +2,8 @@
 // again, and one broker of three killed outright. The producer reconnects, follows the new
 // leaders and retries on its own, and with idempotence every acknowledged record is in the
 // topic exactly once, in order. Each case runs its own brokers (scripts/kafka-local on its own
-// port), not the shared ones the other tests use.
+// port, below the ephemeral range like the shared ones), not the shared ones the other tests
+// use.
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -98,7 +99,7 @@ void check_run_survives(const std::string& bootstrap, int replication_factor,
 }  // namespace
 
 TEST_CASE("a lone broker stopped and started again mid-run: nothing lost or duplicated") {
-  OwnBrokers broker(1, 39592, "restart");
+  OwnBrokers broker(1, 29592, "restart");
   check_run_survives(broker.bootstrap(), 1,
                      broker.stop_keeping() + " && sleep 2 && " + broker.start_again());
 }
@@ -107,6 +108,6 @@ TEST_CASE("one broker of three killed mid-run: its partitions move and nothing i
   // Replication factor 3: node 1 leads a third of the partitions and follows the rest. The
   // others wait for the controller to fence it (broker.session.timeout.ms) before they elect
   // new leaders and shrink the in-sync replicas, so every partition pauses for about 9 s.
-  OwnBrokers cluster(3, 39692, "failover");
+  OwnBrokers cluster(3, 29692, "failover");
   check_run_survives(cluster.bootstrap(), 3, cluster.kill_node(1));
 }
