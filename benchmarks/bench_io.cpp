@@ -298,13 +298,14 @@ void report(benchmark::State& state, int64_t thread_ns, int64_t process_ns,
   state.counters["process_cpu_ns_per_KiB"] = static_cast<double>(process_ns) / (bytes / 1024);
 }
 
-struct AckCounter : ConnectionHandler {
+// Counts the frames a reactor connection receives (acks in the send cases).
+struct FrameCounting : ConnectionHandler {
   bool connected = false;
   bool closed = false;
   std::string error;
-  uint64_t acks = 0;
+  uint64_t frames = 0;
   void on_connected(ConnectionId) override { connected = true; }
-  void on_frame(ConnectionId, std::span<const uint8_t>) override { ++acks; }
+  void on_frame(ConnectionId, std::span<const uint8_t>) override { ++frames; }
   void on_sent(ConnectionId, uint64_t) override {}
   void on_closed(ConnectionId, const IoError& e) override {
     closed = true;
@@ -312,17 +313,23 @@ struct AckCounter : ConnectionHandler {
   }
 };
 
+// Connects `reactor` to the loopback peer on `port`; false (the benchmark skipped with the
+// reason) when that fails.
+bool connect_reactor(benchmark::State& state, Reactor& reactor, uint16_t port,
+                     FrameCounting& handler, ConnectionId& id) {
+  id = reactor.connect({"127.0.0.1", port}, 5s, handler);
+  while (!handler.connected && !handler.closed) reactor.poll(100ms);
+  if (handler.closed) state.SkipWithError(handler.error.c_str());
+  return !handler.closed;
+}
+
 void run_reactor(benchmark::State& state, const ReactorOptions& options, int64_t depth) {
   SenderPin pin;
   AckReceiver receiver;
   std::unique_ptr<Reactor> reactor = Reactor::create(options);
-  AckCounter counter;
-  ConnectionId id = reactor->connect({"127.0.0.1", receiver.port()}, 5s, counter);
-  while (!counter.connected && !counter.closed) reactor->poll(100ms);
-  if (counter.closed) {
-    state.SkipWithError(counter.error.c_str());
-    return;
-  }
+  FrameCounting acks;
+  ConnectionId id = 0;
+  if (!connect_reactor(state, *reactor, receiver.port(), acks, id)) return;
   std::vector<uint8_t> frame = make_frame();
   std::span<const uint8_t> chain[1] = {{frame.data(), frame.size()}};
   uint64_t sent = 0;
@@ -331,10 +338,10 @@ void run_reactor(benchmark::State& state, const ReactorOptions& options, int64_t
   int64_t process_start = process_cpu_ns();
   // One iteration per acknowledged frame: a poll that brings several acks pays for as many
   // iterations, so bytes_per_second counts every frame the receiver confirmed.
-  uint64_t counted = counter.acks;
+  uint64_t counted = acks.frames;
   for (auto _ : state) {
-    while (static_cast<int64_t>(sent - counter.acks) < depth) reactor->send(id, chain, sent++);
-    while (counter.acks == counted && !counter.closed) reactor->poll(1s);
+    while (static_cast<int64_t>(sent - acks.frames) < depth) reactor->send(id, chain, sent++);
+    while (acks.frames == counted && !acks.closed) reactor->poll(1s);
     ++counted;
   }
   report(state, thread_cpu_ns() - thread_start, process_cpu_ns() - process_start);
@@ -349,9 +356,9 @@ void run_reactor(benchmark::State& state, const ReactorOptions& options, int64_t
         static_cast<double>(after.zero_copy_sends - before.zero_copy_sends) /
         static_cast<double>(std::max<uint64_t>(1, after.send_requests - before.send_requests));
   }
-  while (counter.acks < sent && !counter.closed) reactor->poll(1s);
+  while (acks.frames < sent && !acks.closed) reactor->poll(1s);
   reactor->close(id);
-  while (!counter.closed) reactor->poll(1s);
+  while (!acks.closed) reactor->poll(1s);
 }
 
 void BM_reactor(benchmark::State& state, Backend backend) {
@@ -553,7 +560,7 @@ void BM_blocking_pair(benchmark::State& state) {
 // frames of `body` bytes in flight towards the reactor. After each poll the frames it brought
 // are acked with one send, as the blocking reference acks per read, so that the receive path
 // is what is measured, not a send per frame.
-struct FrameAcker : ConnectionHandler {
+struct FrameAcker : FrameCounting {
   explicit FrameAcker(int64_t depth) : acks(ack_size * static_cast<size_t>(depth), 0) {
     for (size_t i = 0; i < acks.size(); i += ack_size) acks[i + 3] = 12;
   }
@@ -569,18 +576,7 @@ struct FrameAcker : ConnectionHandler {
   }
 
   std::vector<uint8_t> acks;
-  bool connected = false;
-  bool closed = false;
-  std::string error;
-  uint64_t frames = 0;
   uint64_t acked = 0;
-  void on_connected(ConnectionId) override { connected = true; }
-  void on_frame(ConnectionId, std::span<const uint8_t>) override { ++frames; }
-  void on_sent(ConnectionId, uint64_t) override {}
-  void on_closed(ConnectionId, const IoError& e) override {
-    closed = true;
-    error = e.message;
-  }
 };
 
 void BM_reactor_receive(benchmark::State& state, Backend backend, bool multishot) {
@@ -593,12 +589,8 @@ void BM_reactor_receive(benchmark::State& state, Backend backend, bool multishot
   options.multishot_receive = multishot;
   std::unique_ptr<Reactor> reactor = Reactor::create(options);
   FrameAcker acker(depth);
-  ConnectionId id = reactor->connect({"127.0.0.1", source.port()}, 5s, acker);
-  while (!acker.connected && !acker.closed) reactor->poll(100ms);
-  if (acker.closed) {
-    state.SkipWithError(acker.error.c_str());
-    return;
-  }
+  ConnectionId id = 0;
+  if (!connect_reactor(state, *reactor, source.port(), acker, id)) return;
   ReactorStats before = reactor->stats();
   int64_t thread_start = thread_cpu_ns();
   int64_t process_start = process_cpu_ns();

@@ -122,8 +122,7 @@ class UringReactor final : public Reactor {
   void setup_provided_buffers();
   void recycle_buffer(unsigned id);
   void arm_recv(Connection& c);
-  bool take_frames(Connection& c);
-  bool take_frames_from(Connection& c, std::span<const uint8_t> input);
+  bool take_frames(Connection& c, std::span<const uint8_t> input);
   void mark_dirty(Connection& c);
   void flush_sends();
   void submit_send(Connection& c);
@@ -611,42 +610,26 @@ void UringReactor::on_recv_done(Connection& c, int32_t res, uint32_t flags,
   }
   ++stats_.recv_requests;
   stats_.bytes_received += static_cast<size_t>(res);
-  bool open;
+  std::span<const uint8_t> input;
   if (provided != nullptr) {
-    open = take_frames_from(c, {provided, static_cast<size_t>(res)});
+    input = {provided, static_cast<size_t>(res)};
   } else {
     c.decoder.commit(static_cast<size_t>(res));
-    open = take_frames(c);
   }
-  if (open && !armed) arm_recv(c);
+  if (take_frames(c, input) && !armed) arm_recv(c);
 }
 
-// Hands every complete frame in the decoder to the handler; false once the connection is no
-// longer open (a bad length, or the handler closed it).
-bool UringReactor::take_frames(Connection& c) {
-  std::span<const uint8_t> frame;
-  for (;;) {
-    FrameDecoder::Status status = c.decoder.next(frame);
-    if (status == FrameDecoder::Status::need_more) return true;
-    if (status != FrameDecoder::Status::frame) {
-      fail(c, bad_frame_length(c.peer, c.decoder.rejected_length(), options_.max_frame_size));
-      return false;
-    }
-    ++ran_;
-    ++stats_.frames_received;
-    c.handler->on_frame(c.id, frame);
-    if (c.state != State::open) return false;
-  }
-}
-
-// The same for bytes in a provided buffer: whole frames straight from it, the rest through the
-// decoder.
-bool UringReactor::take_frames_from(Connection& c, std::span<const uint8_t> input) {
+// Hands every complete frame to the handler: from the decoder, or (`input` not empty) from a
+// provided buffer, whole frames in place and the rest through the decoder. False once the
+// connection is no longer open (a bad length, or the handler closed it).
+bool UringReactor::take_frames(Connection& c, std::span<const uint8_t> input) {
+  const bool provided = !input.empty();
   const uint8_t* const first = input.data();
   const uint8_t* const last = first + input.size();
   std::span<const uint8_t> frame;
   for (;;) {
-    FrameDecoder::Status status = c.decoder.next_from(input, frame);
+    FrameDecoder::Status status =
+        provided ? c.decoder.next_from(input, frame) : c.decoder.next(frame);
     if (status == FrameDecoder::Status::need_more) return true;
     if (status != FrameDecoder::Status::frame) {
       fail(c, bad_frame_length(c.peer, c.decoder.rejected_length(), options_.max_frame_size));
@@ -654,7 +637,7 @@ bool UringReactor::take_frames_from(Connection& c, std::span<const uint8_t> inpu
     }
     ++ran_;
     ++stats_.frames_received;
-    if (frame.data() >= first && frame.data() < last) ++stats_.frames_in_place;
+    if (provided && frame.data() >= first && frame.data() < last) ++stats_.frames_in_place;
     c.handler->on_frame(c.id, frame);
     if (c.state != State::open) return false;
   }

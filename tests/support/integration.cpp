@@ -56,4 +56,12 @@ std::string shell_quote(std::string_view text) {
   return out;
 }
 
+double json_number(const std::string& json, std::string_view key) {
+  std::string quoted = "\"";
+  quoted.append(key).append("\":");
+  size_t at = json.find(quoted);
+  if (at == std::string::npos) return -1;
+  return std::strtod(json.c_str() + at + quoted.size(), nullptr);
+}
+
 }  // namespace rawkafka::testing

@@ -26,4 +26,7 @@ CommandResult run_command(const std::string& command, bool merge_stderr = false)
 // Quotes a string for /bin/sh.
 std::string shell_quote(std::string_view text);
 
+// The number after "key": in a flat JSON text (its first occurrence); -1 when absent.
+double json_number(const std::string& json, std::string_view key);
+
 }  // namespace rawkafka::testing

@@ -11,6 +11,7 @@
 
 #include "integration.hpp"
 
+using rawkafka::testing::json_number;
 using rawkafka::testing::run_command;
 using rawkafka::testing::shell_quote;
 using rawkafka::testing::unique_topic;
@@ -54,12 +55,6 @@ class OwnBrokers {
   std::string state_;
   std::string bootstrap_;
 };
-
-double json_number(const std::string& json, const std::string& key) {
-  size_t at = json.find("\"" + key + "\":");
-  if (at == std::string::npos) return -1;
-  return std::strtod(json.c_str() + at + key.size() + 3, nullptr);
-}
 
 // Runs an idempotent acks=all rawproduce of 600,000 records at 50,000 a second (12 s of
 // producing, plus the time the brokers are away), does `disruption` a few seconds in, and

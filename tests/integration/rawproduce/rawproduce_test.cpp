@@ -18,6 +18,7 @@
 #include "integration.hpp"
 
 using rawkafka::testing::bootstrap;
+using rawkafka::testing::json_number;
 using rawkafka::testing::run_command;
 using rawkafka::testing::shell_quote;
 using rawkafka::testing::unique_topic;
@@ -25,13 +26,6 @@ using rawkafka::testing::unique_topic;
 namespace {
 
 std::string rawproduce() { return shell_quote(rawkafka::testing::binary_dir() + "/tools/rawproduce"); }
-
-// The number after "key": in a flat JSON text (first occurrence); -1 when absent.
-double json_number(const std::string& json, const std::string& key) {
-  size_t at = json.find("\"" + key + "\":");
-  if (at == std::string::npos) return -1;
-  return std::strtod(json.c_str() + at + key.size() + 3, nullptr);
-}
 
 std::string last_line(const std::string& text) {
   std::string t = text;

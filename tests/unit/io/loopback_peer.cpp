@@ -178,6 +178,10 @@ std::unique_ptr<Reactor> make_reactor(Backend backend, size_t max_frame_size,
   options.backend = backend;
   options.max_frame_size = max_frame_size;
   options.multishot_receive = multishot_receive;
+  return make_reactor(options);
+}
+
+std::unique_ptr<Reactor> make_reactor(const ReactorOptions& options) {
   try {
     return Reactor::create(options);
   } catch (const std::runtime_error& e) {

@@ -79,6 +79,8 @@ bool poll_until(Reactor& reactor, const std::function<bool()>& done,
 // Creates a reactor for `backend`; nullptr (with a message) when io_uring is unavailable here.
 std::unique_ptr<Reactor> make_reactor(Backend backend, size_t max_frame_size = 256u << 20,
                                       bool multishot_receive = false);
+// The same with every option given.
+std::unique_ptr<Reactor> make_reactor(const ReactorOptions& options);
 
 int thread_count();
 

@@ -36,12 +36,7 @@ std::unique_ptr<Reactor> make_multishot_reactor(unsigned buffers, size_t buffer_
   options.multishot_receive = true;
   options.provided_receive_buffers = buffers;
   options.provided_receive_buffer_size = buffer_size;
-  try {
-    return Reactor::create(options);
-  } catch (const std::runtime_error& e) {
-    MESSAGE("io_uring unavailable here, skipping: " << std::string(e.what()));
-    return nullptr;
-  }
+  return make_reactor(options);
 }
 
 // Frames of 0..16 bytes, and the stream of them all.

@@ -44,12 +44,7 @@ std::unique_ptr<Reactor> make_zero_copy_reactor(size_t threshold = 1) {
   ReactorOptions options;
   options.backend = Backend::uring;
   options.zero_copy_send_threshold = threshold;
-  try {
-    return Reactor::create(options);
-  } catch (const std::runtime_error& e) {
-    MESSAGE("io_uring unavailable here, skipping: " << std::string(e.what()));
-    return nullptr;
-  }
+  return make_reactor(options);
 }
 
 }  // namespace
