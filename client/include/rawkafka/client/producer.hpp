@@ -48,6 +48,29 @@ struct OutgoingRecord {
   int64_t timestamp_ms = -1;  // -1: now
 };
 
+// Whether a record is in the topic, as librdkafka's rd_kafka_msg_status_t says it: a record
+// that may have landed is never reported as lost.
+enum class DeliveryStatus : uint8_t {
+  persisted,           // acknowledged by the broker (acks=0: written to the socket)
+  not_persisted,       // never sent, or refused by the broker: not in the topic
+  possibly_persisted,  // sent but never answered (timeout, connection lost, closed): may be there
+};
+std::string_view to_string(DeliveryStatus status);
+
+// Why the producer itself gave up on a record (error_code -1 in a report); none when the
+// broker's error code says it.
+enum class LocalError : uint8_t {
+  none,
+  timed_out,          // delivery.timeout.ms passed
+  retries_exhausted,  // `retries` attempts failed
+  too_large,          // larger than max.request.size (or the batch could not be built)
+  closed,             // the producer closed before the record was delivered
+  unknown_topic,      // the topic or partition is not in the cluster's metadata
+  fatal_idempotence,  // the idempotent state cannot be recovered (e.g. the producer was fenced)
+  bad_response,       // the broker's answer did not decode or did not mention the partition
+};
+std::string_view to_string(LocalError error);
+
 // The outcome of one record, given to the delivery callback.
 struct DeliveryReport {
   std::string_view topic;
@@ -57,6 +80,8 @@ struct DeliveryReport {
   std::string_view error;   // empty on success; "NAME: message" or a local reason
   int64_t latency_ns = 0;   // produce() to acknowledgement (or failure)
   uint64_t user_token = 0;  // as given to produce()
+  DeliveryStatus status = DeliveryStatus::persisted;
+  LocalError local_error = LocalError::none;
 };
 
 // Runs on a core thread; keep it short (it delays that core's I/O).
@@ -74,12 +99,14 @@ struct BatchDeliveryReport {
   std::string_view error;
   uint64_t latency_sum_ns = 0;  // over its records, produce() to acknowledgement (or failure)
   uint64_t latency_max_ns = 0;
+  DeliveryStatus status = DeliveryStatus::persisted;  // as in DeliveryReport, for every record
+  LocalError local_error = LocalError::none;
 };
 
 // Runs on a core thread, once per batch; keep it short.
 using BatchDeliveryCallback = std::function<void(const BatchDeliveryReport&)>;
 
-enum class ProduceStatus : uint8_t {
+enum class [[nodiscard]] ProduceStatus : uint8_t {
   queued,            // accepted; its outcome will be counted (and reported to the callback)
   buffer_full,       // buffer.memory is used up and buffer.full.policy=fail (or max.block.ms passed)
   record_too_large,  // the encoded record exceeds max.request.size
@@ -92,6 +119,7 @@ struct ProducerStats {
   uint64_t records_enqueued = 0;  // accepted by produce()
   uint64_t records_acked = 0;     // acknowledged by the broker (acks=0: written to the socket)
   uint64_t records_failed = 0;    // failed for good (error reported)
+  uint64_t records_possibly_persisted = 0;  // of records_failed: sent, never answered
   uint64_t bytes_acked = 0;       // encoded batch bytes (after compression) acknowledged
   uint64_t batches_acked = 0;
   uint64_t requests_sent = 0;     // Produce requests written
