@@ -207,4 +207,19 @@ size_t ClusterMetadata::topic_count() const {
   return topics_.size();
 }
 
+std::vector<std::string> ClusterMetadata::topic_names() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> names;
+  names.reserve(topics_.size());
+  for (const auto& t : topics_) names.push_back(t->name);
+  return names;
+}
+
+std::vector<int32_t> ClusterMetadata::broker_ids() const {
+  std::lock_guard lock(mutex_);
+  std::vector<int32_t> ids;
+  for (const auto& [id, ep] : brokers_) ids.push_back(id);
+  return ids;
+}
+
 }  // namespace rawkafka::client::detail

@@ -3,8 +3,9 @@
 // core threads and the application threads behind one mutex. Readers notice changes through
 // generation() (a plain atomic load) and copy what they need, so the hot path never locks.
 //
-// Fetching is blocking and rare (bootstrap, a new topic, a leader change, metadata.max.age.ms):
-// each fetch opens its own reactor and BrokerChannel on the calling thread.
+// The core threads fetch metadata as requests on their own connections and apply() the
+// answer; the blocking refresh() (its own reactor and BrokerChannel on the calling thread) is
+// for bootstrap and for application threads (Producer::produce/partition_count on a new topic).
 
 #include <atomic>
 #include <chrono>
@@ -76,6 +77,9 @@ class ClusterMetadata {
   int32_t partition_count(uint32_t index) const;
   std::optional<io::Endpoint> broker(int32_t node_id) const;
   size_t topic_count() const;
+  std::vector<std::string> topic_names() const;
+  std::vector<int32_t> broker_ids() const;
+  const std::vector<io::Endpoint>& bootstrap() const { return bootstrap_; }
 
   // Changes each time new metadata is applied.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }

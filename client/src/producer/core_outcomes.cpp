@@ -1,42 +1,289 @@
-// CoreWorker, part 3: what happens to a batch at the end — acknowledged, retried or
-// failed — and the timeouts that decide it (see core_worker.hpp).
+// CoreWorker's answers: the reactor callbacks, what each response means (decided by the
+// partition's queue), and how a batch ends — acknowledged or failed, counted and reported
+// once, with its delivery status (see core_worker.hpp).
 
 #include <algorithm>
-#include <chrono>
 #include <string>
 
 #include "core_worker.hpp"
 #include "rawkafka/protocol/api.hpp"
 #include "rawkafka/protocol/errors.hpp"
+#include "rawkafka/protocol/messages/init_producer_id.hpp"
+#include "rawkafka/protocol/messages/metadata.hpp"
 
 namespace rawkafka::client::detail {
 
 namespace {
 
-// Errors after which the partition's leader may have moved: refresh metadata before retrying.
-bool is_leadership_error(int16_t code) {
-  using protocol::ErrorCode;
-  switch (ErrorCode(code)) {
-    case ErrorCode::NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode::LEADER_NOT_AVAILABLE:
-    case ErrorCode::UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode::FENCED_LEADER_EPOCH:
-    case ErrorCode::UNKNOWN_LEADER_EPOCH:
-    case ErrorCode::NETWORK_EXCEPTION:
-    case ErrorCode::KAFKA_STORAGE_ERROR:
-      return true;
-    default:
-      return false;
+// "NAME: message" — the broker's own message when it sent one, else the Java client's.
+std::string broker_error_text(int16_t code, const std::optional<std::string>& message) {
+  std::string text(protocol::error_name(code));
+  text += ": ";
+  if (message && !message->empty()) {
+    text += *message;
+  } else {
+    text += protocol::error_message(code);
   }
+  return text;
 }
 
 }  // namespace
 
-// ---- outcomes ------------------------------------------------------------------------------------
+// ---- reactor callbacks ---------------------------------------------------------------------
 
-void CoreWorker::complete_batch(Batch* b, int64_t base_offset, int64_t now) {
-  const CoreTopic& t = *topics_[b->partition->topic];
-  const int32_t n = b->writer.record_count();
+void CoreWorker::on_connected(io::ConnectionId id) {
+  auto it = by_connection_.find(id);
+  if (it != by_connection_.end()) it->second->on_connected();
+}
+
+void CoreWorker::on_sent(io::ConnectionId id, uint64_t token) {
+  auto* req = reinterpret_cast<InFlightRequest*>(token);
+  auto it = by_connection_.find(id);
+  if (it == by_connection_.end()) return;  // on_closed settles it
+  BrokerSink& s = *it->second;
+  req->sent = true;
+  if (!req->expects_response) {
+    // acks=0: Kafka sends no response; written is delivered.
+    const Instant now = clock_.now();
+    if (!req->abandoned) {
+      for (Batch* b : req->batches) carry_out(b, b->queue->on_response(b, 0, now), -1, {}, now);
+      req->batches.clear();
+    }
+    s.remove(req);
+    free_request(req);
+    return;
+  }
+  if (req->answered) {
+    std::vector<uint8_t> frame = std::move(req->early_response);
+    handle_answer(s, *req, frame);
+  }
+}
+
+void CoreWorker::on_frame(io::ConnectionId id, std::span<const uint8_t> frame) {
+  auto it = by_connection_.find(id);
+  if (it == by_connection_.end()) return;
+  BrokerSink& s = *it->second;
+  protocol::Reader peek(frame);
+  const int32_t correlation_id = peek.i32();
+  std::string why;
+  InFlightRequest* req = peek.ok() ? s.match_response(correlation_id, why) : nullptr;
+  if (!req) {
+    if (!peek.ok()) why = "a response frame of " + std::to_string(frame.size()) + " bytes, too short for a header";
+    close_connection(s, "closed the connection to broker " + std::to_string(s.node()) + ": it sent " + why);
+    return;
+  }
+  req->answered = true;
+  if (!req->sent) {
+    // The reactor still holds the request's buffers: finish once it lets go (on_sent).
+    req->early_response.assign(frame.begin(), frame.end());
+    return;
+  }
+  handle_answer(s, *req, frame);
+}
+
+void CoreWorker::on_closed(io::ConnectionId id, const io::IoError& error) {
+  auto it = by_connection_.find(id);
+  if (it == by_connection_.end()) return;
+  BrokerSink& s = *it->second;
+  by_connection_.erase(it);
+  const Instant now = clock_.now();
+  if (!shutdown_.load(std::memory_order_relaxed) && error.code != 0) {
+    set_last_error("connection to broker " + std::to_string(s.node()) + " lost: " + error.message);
+  }
+  closed_scratch_.clear();
+  s.on_closed(now, closed_scratch_);
+  for (InFlightRequest* req : closed_scratch_) {
+    settle_unanswered(*req, now);
+    free_request(req);
+  }
+  if (!shutdown_.load(std::memory_order_relaxed)) {
+    request_metadata(now + std::chrono::milliseconds(config_.retry_backoff_ms));
+  }
+}
+
+// A request whose connection ended before its answer came.
+void CoreWorker::settle_unanswered(InFlightRequest& req, Instant now) {
+  switch (req.kind) {
+    case RequestKind::produce:
+      if (req.abandoned) return;  // free_request releases the batches
+      for (Batch* b : req.batches) carry_out(b, b->queue->on_no_answer(b, now), -1, {}, now);
+      req.batches.clear();
+      return;
+    case RequestKind::metadata:
+      metadata_in_flight_ = false;
+      request_metadata(now + std::chrono::milliseconds(config_.retry_backoff_ms));
+      return;
+    case RequestKind::init_producer_id:
+      bump_in_flight_ = false;  // asked again on the next turn (bump_wanted_ stays)
+      return;
+  }
+}
+
+// ---- responses -----------------------------------------------------------------------------
+
+void CoreWorker::handle_answer(BrokerSink& s, InFlightRequest& req, std::span<const uint8_t> frame) {
+  protocol::Reader r(frame);
+  int32_t correlation_id = 0;
+  const protocol::ApiKey key = req.kind == RequestKind::produce    ? protocol::ApiKey::produce
+                               : req.kind == RequestKind::metadata ? protocol::ApiKey::metadata
+                                                                   : protocol::ApiKey::init_producer_id;
+  if (!protocol::read_response_header(r, key, req.version, correlation_id)) {
+    close_connection(s, "closed the connection to broker " + std::to_string(s.node()) +
+                            ": its response header did not decode");
+    return;  // on_closed settles the request
+  }
+  if (req.abandoned) {
+    s.remove(&req);
+    free_request(&req);
+    return;
+  }
+  switch (req.kind) {
+    case RequestKind::produce: handle_produce_response(s, req, r); break;
+    case RequestKind::metadata: handle_metadata_response(s, req, r); break;
+    case RequestKind::init_producer_id: handle_init_producer_id_response(s, req, r); break;
+  }
+}
+
+void CoreWorker::handle_produce_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r) {
+  const Instant now = clock_.now();
+  if (!response_.decode(r, req.version)) {
+    close_connection(s, "closed the connection to broker " + std::to_string(s.node()) +
+                            ": a Produce response did not decode");
+    return;  // on_closed sends its batches back (they may have landed)
+  }
+  for (Batch* b : req.batches) {
+    PartitionQueue& q = *b->queue;
+    const CoreTopic& t = *topics_[q.topic()];
+    const protocol::ProduceResponse::PartitionResponse* pr = nullptr;
+    for (const auto& tr : response_.responses) {
+      if (req.version >= 13 ? tr.topic_id != t.id : tr.name != t.name) continue;
+      for (const auto& p : tr.partition_responses) {
+        if (p.index == q.partition()) pr = &p;
+      }
+    }
+    if (!pr) {
+      // Answered without a word on this partition: it may or may not have been appended.
+      set_last_error("broker " + std::to_string(s.node()) + "'s Produce response did not mention " +
+                     t.name + "-" + std::to_string(q.partition()));
+      carry_out(b, q.on_no_answer(b, now), -1, {}, now);
+      continue;
+    }
+    if (!pr->current_leader.is_default() && pr->current_leader.leader_id >= 0) {
+      assign_leader(q, pr->current_leader.leader_id, pr->current_leader.leader_epoch);
+    }
+    const Decision d = q.on_response(b, pr->error_code, now, pr->log_start_offset);
+    carry_out(b, d, pr->base_offset,
+              pr->error_code ? broker_error_text(pr->error_code, pr->error_message) : std::string(), now);
+  }
+  req.batches.clear();
+  s.remove(&req);
+  free_request(&req);
+}
+
+void CoreWorker::handle_metadata_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r) {
+  const Instant now = clock_.now();
+  metadata_in_flight_ = false;
+  protocol::MetadataResponse resp;
+  const bool ok = resp.decode(r, req.version);
+  s.remove(&req);
+  free_request(&req);
+  if (!ok || resp.error_code != 0) {
+    set_last_error(ok ? "metadata request failed: " + std::string(protocol::error_name(resp.error_code))
+                      : "a Metadata response from broker " + std::to_string(s.node()) + " did not decode");
+    metadata_backoff_ = std::min<Duration>(
+        std::max<Duration>(metadata_backoff_ * 2, std::chrono::milliseconds(config_.retry_backoff_ms)),
+        std::chrono::milliseconds(std::max(config_.reconnect_backoff_max_ms, config_.retry_backoff_ms)));
+    request_metadata(now + metadata_backoff_);
+    return;
+  }
+  metadata_backoff_ = Duration::zero();
+  shared_.metadata.apply(resp);
+  reload_metadata();
+  std::erase_if(wanted_topics_, [this](const std::string& name) {
+    return shared_.metadata.partition_count(shared_.metadata.topic_index(name)) > 0;
+  });
+  // Partitions still without a leader ask again after retry.backoff.ms.
+  for (PartitionQueue* q : ready_) {
+    if (q->queued() && q->leader() < 0) {
+      request_metadata(now + std::chrono::milliseconds(config_.retry_backoff_ms));
+      break;
+    }
+  }
+}
+
+void CoreWorker::handle_init_producer_id_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r) {
+  const Instant now = clock_.now();
+  bump_in_flight_ = false;
+  protocol::InitProducerIdResponse resp;
+  const bool ok = resp.decode(r, req.version);
+  s.remove(&req);
+  free_request(&req);
+  if (!ok) {
+    close_connection(s, "closed the connection to broker " + std::to_string(s.node()) +
+                            ": an InitProducerId response did not decode");
+    return;
+  }
+  if (resp.error_code != 0) {
+    if (protocol::is_retriable(resp.error_code)) return;  // asked again on the next turn
+    enter_fatal("bumping the producer epoch failed: " + broker_error_text(resp.error_code, std::nullopt), now);
+    return;
+  }
+  producer_id_ = resp.producer_id;
+  producer_epoch_ = resp.producer_epoch;
+  bump_wanted_ = false;
+  for (auto& t : topics_) {
+    if (!t) continue;
+    for (auto& q : t->partitions) {
+      if (q) q->reset_sequences();
+    }
+  }
+  set_last_error("the producer epoch was bumped to " + std::to_string(producer_epoch_) +
+                 " after the broker lost its sequence state");
+}
+
+// ---- outcomes ------------------------------------------------------------------------------
+
+void CoreWorker::carry_out(Batch* b, const Decision& d, int64_t base_offset, std::string_view reason,
+                           Instant now) {
+  if (d.bump_epoch && shared_.idempotent) bump_wanted_ = true;
+  if (d.refresh_metadata) request_metadata(now + std::chrono::milliseconds(config_.retry_backoff_ms) / 2);
+  switch (d.verdict) {
+    case Verdict::completed:
+      complete_batch(b, base_offset, now);
+      break;
+    case Verdict::retry:
+      bump(counters_.retries);
+      note_ready(*b->queue);
+      break;
+    case Verdict::failed: {
+      std::string text;
+      const std::string last = b->last_error ? std::string(protocol::error_name(b->last_error)) : "none";
+      switch (d.failure.local) {
+        case LocalError::retries_exhausted: text = "retries exhausted (last error " + last + ")"; break;
+        case LocalError::timed_out: text = "delivery timed out (last error " + last + ")"; break;
+        default: text = reason.empty() ? std::string(to_string(d.failure.local)) : std::string(reason);
+      }
+      fail_batch(b, d.failure, text, now);
+      break;
+    }
+  }
+  if (d.fatal) enter_fatal(reason, now);
+}
+
+void CoreWorker::enter_fatal(std::string_view reason, Instant now) {
+  if (fatal_) return;
+  fatal_ = true;
+  fatal_reason_ = "the idempotent producer cannot go on: " + std::string(reason);
+  set_last_error(fatal_reason_);
+  static_cast<void>(now);
+  abort_everything(LocalError::fatal_idempotence, fatal_reason_.c_str());
+}
+
+void CoreWorker::complete_batch(Batch* b, int64_t base_offset, Instant now_at) {
+  const PartitionQueue& q = *b->queue;
+  const CoreTopic& t = *topics_[q.topic()];
+  const int64_t now = now_at.time_since_epoch().count();
+  const int32_t n = b->record_count();
   uint64_t latency_sum = 0, latency_max = 0;
   {
     std::lock_guard lock(stats_mutex_);
@@ -50,7 +297,7 @@ void CoreWorker::complete_batch(Batch* b, int64_t base_offset, int64_t now) {
   if (shared_.batch_delivery_callback) {
     BatchDeliveryReport rep;
     rep.topic = t.name;
-    rep.partition = b->partition->partition;
+    rep.partition = q.partition();
     rep.base_offset = base_offset;
     rep.record_count = uint32_t(n);
     rep.payload_bytes = b->payload_bytes;
@@ -61,7 +308,7 @@ void CoreWorker::complete_batch(Batch* b, int64_t base_offset, int64_t now) {
   if (shared_.delivery_callback) {
     DeliveryReport rep;
     rep.topic = t.name;
-    rep.partition = b->partition->partition;
+    rep.partition = q.partition();
     for (int32_t i = 0; i < n; ++i) {
       rep.offset = base_offset >= 0 ? base_offset + i : -1;
       rep.latency_ns = now - b->enqueue_ns[size_t(i)];
@@ -69,29 +316,34 @@ void CoreWorker::complete_batch(Batch* b, int64_t base_offset, int64_t now) {
       shared_.delivery_callback(rep);
     }
   }
-  counters_.acked.store(counters_.acked.load(std::memory_order_relaxed) + uint64_t(n), std::memory_order_relaxed);
-  counters_.bytes_acked.store(counters_.bytes_acked.load(std::memory_order_relaxed) + b->wire.size(),
-                              std::memory_order_relaxed);
-  counters_.batches_acked.store(counters_.batches_acked.load(std::memory_order_relaxed) + 1,
-                                std::memory_order_relaxed);
+  bump(counters_.acked, uint64_t(n));
+  bump(counters_.bytes_acked, b->wire.size());
+  bump(counters_.batches_acked);
   release_batch(b);
 }
 
-void CoreWorker::fail_batch(Batch* b, int16_t code, std::string_view reason, int64_t now) {
-  const CoreTopic& t = *topics_[b->partition->topic];
-  // Its sequence numbers were never written: the batches after it must move down.
-  if (b->base_sequence >= 0) b->partition->resequence = true;
-  const int32_t n = b->writer.record_count();
-  std::string text = t.name + "-" + std::to_string(b->partition->partition) + ": " + std::string(reason);
-  set_last_error(text);
+void CoreWorker::fail_batch(Batch* b, const BatchFailure& f, std::string_view reason, Instant now) {
+  report_failure(b, f, reason, now);
+  release_batch(b);
+}
+
+// Counts and reports a batch that failed for good, once.
+void CoreWorker::report_failure(Batch* b, const BatchFailure& f, std::string_view reason, Instant now_at) {
+  const PartitionQueue& q = *b->queue;
+  const CoreTopic& t = *topics_[q.topic()];
+  const int64_t now = now_at.time_since_epoch().count();
+  const int32_t n = b->record_count();
+  set_last_error(t.name + "-" + std::to_string(q.partition()) + ": " + std::string(reason));
   if (shared_.batch_delivery_callback) {
     BatchDeliveryReport rep;
     rep.topic = t.name;
-    rep.partition = b->partition->partition;
+    rep.partition = q.partition();
     rep.record_count = uint32_t(n);
     rep.payload_bytes = b->payload_bytes;
-    rep.error_code = code;
+    rep.error_code = f.error_code;
     rep.error = reason;
+    rep.status = f.status;
+    rep.local_error = f.local;
     for (int64_t e : b->enqueue_ns) {
       const uint64_t latency = uint64_t(std::max<int64_t>(0, now - e));
       rep.latency_sum_ns += latency;
@@ -102,141 +354,51 @@ void CoreWorker::fail_batch(Batch* b, int16_t code, std::string_view reason, int
   if (shared_.delivery_callback) {
     DeliveryReport rep;
     rep.topic = t.name;
-    rep.partition = b->partition->partition;
-    rep.error_code = code;
+    rep.partition = q.partition();
+    rep.error_code = f.error_code;
     rep.error = reason;
+    rep.status = f.status;
+    rep.local_error = f.local;
     for (int32_t i = 0; i < n; ++i) {
       rep.latency_ns = now - b->enqueue_ns[size_t(i)];
       rep.user_token = size_t(i) < b->tokens.size() ? b->tokens[size_t(i)] : 0;
       shared_.delivery_callback(rep);
     }
   }
-  counters_.failed.store(counters_.failed.load(std::memory_order_relaxed) + uint64_t(n), std::memory_order_relaxed);
-  release_batch(b);
+  bump(counters_.failed, uint64_t(n));
+  if (f.status == DeliveryStatus::possibly_persisted) bump(counters_.possibly_persisted, uint64_t(n));
 }
 
-void CoreWorker::fail_record_now(CoreTopic& t, int32_t partition, int16_t code, std::string_view reason,
+void CoreWorker::fail_record_now(CoreTopic& t, int32_t partition, LocalError why, std::string_view reason,
                                  uint64_t token, int64_t enqueue_ns, uint64_t payload_bytes) {
   set_last_error(t.name + ": " + std::string(reason));
+  const int64_t latency = std::max<int64_t>(0, clock_.now_ns() - enqueue_ns);
   if (shared_.batch_delivery_callback) {
     BatchDeliveryReport rep;
     rep.topic = t.name;
     rep.partition = partition;
     rep.record_count = 1;
     rep.payload_bytes = payload_bytes;
-    rep.error_code = code;
+    rep.error_code = -1;
     rep.error = reason;
-    rep.latency_sum_ns = rep.latency_max_ns = uint64_t(std::max<int64_t>(0, clock_.now_ns() - enqueue_ns));
+    rep.status = DeliveryStatus::not_persisted;
+    rep.local_error = why;
+    rep.latency_sum_ns = rep.latency_max_ns = uint64_t(latency);
     shared_.batch_delivery_callback(rep);
   }
   if (shared_.delivery_callback) {
     DeliveryReport rep;
     rep.topic = t.name;
     rep.partition = partition;
-    rep.error_code = code;
+    rep.error_code = -1;
     rep.error = reason;
-    rep.latency_ns = clock_.now_ns() - enqueue_ns;
+    rep.status = DeliveryStatus::not_persisted;
+    rep.local_error = why;
+    rep.latency_ns = latency;
     rep.user_token = token;
     shared_.delivery_callback(rep);
   }
-  counters_.failed.store(counters_.failed.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-}
-
-void CoreWorker::retry_batch(Batch* b, int16_t code, int64_t now) {
-  PartitionState& p = *b->partition;
-  ++b->attempts;
-  b->last_error = code;
-  if (b->attempts > config_.retries || now >= b->deadline_ns) {
-    std::string reason = now >= b->deadline_ns ? "delivery timed out (last error " : "retries exhausted (last error ";
-    reason += protocol::error_name(code);
-    reason += ")";
-    fail_batch(b, code, reason, now);
-    return;
-  }
-  counters_.retries.store(counters_.retries.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  p.retrying = true;
-  const int64_t backoff = std::min<int64_t>(config_.retry_backoff_ms << std::min(b->attempts - 1, 10),
-                                            config_.retry_backoff_max_ms) * 1'000'000;
-  p.retry_at_ns = now + backoff;
-  if (is_leadership_error(code) && !metadata_refresh_due_ns_) metadata_refresh_due_ns_ = now + backoff / 2;
-  enqueue_ready(p, b, true);
-}
-
-void CoreWorker::release_batch(Batch* b) {
-  pool_.release(b->buffer);
-  b->buffer = nullptr;
-  if (b->compressed) compressed_pool_->release(b->compressed);
-  b->compressed = nullptr;
-  b->partition = nullptr;
-  b->wire = {};
-  batch_free_.emplace_back(b);
-}
-
-void CoreWorker::check_timeouts(int64_t now) {
-  // Requests the broker has not answered within request.timeout.ms: drop the connection,
-  // which sends their batches back for a retry.
-  const int64_t request_timeout = int64_t(config_.request_timeout_ms) * 1'000'000;
-  for (auto& [node, c] : brokers_) {
-    if (c->state == BrokerConnection::State::ready && !c->in_flight.empty() &&
-        config_.acks != Acks::none && now - c->in_flight.front()->sent_ns > request_timeout) {
-      set_last_error("broker " + std::to_string(node) + " did not answer within request.timeout.ms");
-      reactor_->close(c->id);
-    }
-  }
-  // Batches waiting too long (leader unknown, broker down): delivery.timeout.ms.
-  for (PartitionState* p : ready_) {
-    while (p->queue_head && now >= p->queue_head->deadline_ns) {
-      Batch* b = p->queue_head;
-      p->queue_head = b->next;
-      if (!p->queue_head) p->queue_tail = nullptr;
-      std::string reason = "delivery timed out after delivery.timeout.ms";
-      if (b->last_error) reason += std::string(" (last error ") + std::string(protocol::error_name(b->last_error)) + ")";
-      fail_batch(b, b->last_error ? b->last_error : -1, reason, now);
-    }
-  }
-}
-
-void CoreWorker::abort_everything(const char* reason) {
-  const int64_t now = clock_.now_ns();
-  drain_rings();
-  while (linger_head_) close_batch(linger_head_);
-  for (PartitionState* p : ready_) {
-    while (p->queue_head) {
-      Batch* b = p->queue_head;
-      p->queue_head = b->next;
-      fail_batch(b, -1, reason, now);
-    }
-    p->queue_tail = nullptr;
-    p->in_ready_list = false;
-  }
-  ready_.clear();
-  // In-flight batches: their connections close; on_closed would retry them, so fail them here
-  // once their buffers are released by the reactor.
-  for (auto& [node, c] : brokers_) {
-    for (InFlightRequest* req : c->in_flight) {
-      if (!req->sent) continue;
-      for (Batch* b : req->batches) {
-        --b->partition->in_flight;
-        fail_batch(b, -1, reason, now);
-      }
-      req->batches.clear();
-    }
-  }
-}
-
-void CoreWorker::merge_latency(LatencyHistogram& into) const {
-  std::lock_guard lock(stats_mutex_);
-  into.merge(latency_);
-}
-
-std::string CoreWorker::last_error() const {
-  std::lock_guard lock(stats_mutex_);
-  return last_error_;
-}
-
-void CoreWorker::set_last_error(std::string_view error) {
-  std::lock_guard lock(stats_mutex_);
-  last_error_ = std::string(error);
+  bump(counters_.failed);
 }
 
 }  // namespace rawkafka::client::detail

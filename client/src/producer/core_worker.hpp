@@ -1,11 +1,12 @@
 #pragma once
 // One core of the producer: a pinned thread with its own reactor that owns a disjoint set of
-// partitions, their open batches, its buffer pool and its own connection to each leader.
-// Records reach it directly (CoreProducer::produce on this thread) or through the SPSC rings
-// application threads fill. Nothing here is shared with other cores except through atomics
-// (counters, ring positions) and ClusterMetadata.
+// partitions (a PartitionQueue each), its buffer pool and its own connection to each broker
+// (a BrokerSink each). The decisions live in those two; this class keeps the loop, the rings
+// application threads fill, the reactor callbacks, and carries out what the state machines
+// decide: send, complete, fail, refresh metadata (a request on this core's own connections),
+// bump the idempotent epoch. Nothing here is shared with other cores except through atomics
+// (counters, ring positions) and ClusterMetadata's short-held lock.
 
-#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstdint>
@@ -20,9 +21,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "batch.hpp"
 #include "batch_policy.hpp"
+#include "broker_sink.hpp"
 #include "buffer_pool.hpp"
 #include "fast_clock.hpp"
+#include "partition_queue.hpp"
 #include "producer_shared.hpp"
 #include "rawkafka/client/histogram.hpp"
 #include "rawkafka/client/partitioner.hpp"
@@ -35,82 +39,16 @@
 
 namespace rawkafka::client::detail {
 
-struct PartitionState;
-
-// One RecordBatch from first record to acknowledgement.
-struct Batch {
-  PartitionState* partition = nullptr;
-  PooledBuffer* buffer = nullptr;
-  PooledBuffer* compressed = nullptr;
-  protocol::RecordBatchWriter writer;
-  protocol::Bytes wire;  // the finished batch (what goes on the wire, retries included)
-  int32_t base_sequence = -1;
-  int64_t created_ns = 0;
-  int64_t deadline_ns = 0;  // delivery.timeout.ms after creation
-  int32_t attempts = 0;
-  int16_t last_error = 0;
-  std::vector<int64_t> enqueue_ns;  // per record, for latency
-  std::vector<uint64_t> tokens;     // per record, only with a delivery callback
-  uint64_t payload_bytes = 0;       // key + value bytes of its records
-  // Open batches, oldest first (linger order).
-  Batch* linger_prev = nullptr;
-  Batch* linger_next = nullptr;
-  // Partition queue link (finished, waiting to be sent).
-  Batch* next = nullptr;
-};
-
-struct PartitionState {
-  uint32_t topic = 0;
-  int32_t partition = 0;
-  int32_t leader = -1;
-  int32_t leader_epoch = -1;
-  Batch* open = nullptr;
-  Batch* queue_head = nullptr;  // finished batches in send (sequence) order
-  Batch* queue_tail = nullptr;
-  SequenceCounter sequence;
-  int32_t in_flight = 0;
-  int64_t retry_at_ns = 0;
-  bool retrying = false;  // a batch came back for a retry: send one at a time until it lands
-  // Idempotence: the sequence the broker expects next (end of the last acknowledged batch),
-  // and whether a batch failed for good, leaving a hole the batches after it must close.
-  int32_t expected_sequence = 0;
-  bool resequence = false;
-  bool confirmed = false;  // the broker has acknowledged a batch of ours for this partition
-  bool in_ready_list = false;
-};
-
 struct CoreTopic {
   std::string name;
   uint32_t index = 0;
   uint32_t hash = 0;
   protocol::Uuid id;
   int32_t partition_count = -1;
-  std::vector<std::unique_ptr<PartitionState>> partitions;  // null where another core owns it
+  std::vector<std::unique_ptr<PartitionQueue>> partitions;  // null where another core owns it
   std::vector<int32_t> owned;
   StickyPartitioner sticky;
   RoundRobinPartitioner round_robin;
-};
-
-struct InFlightRequest {
-  int32_t correlation_id = 0;
-  std::vector<Batch*> batches;
-  std::vector<std::span<const uint8_t>> iov;
-  std::vector<uint8_t> scratch;
-  std::vector<uint8_t> early_response;  // a response that arrived before on_sent
-  bool sent = false;
-  bool answered = false;
-  int64_t sent_ns = 0;
-};
-
-struct BrokerConnection {
-  enum class State : uint8_t { down, connecting, ready };
-  int32_t node = -1;
-  State state = State::down;
-  io::ConnectionId id = 0;
-  int64_t reconnect_at_ns = 0;
-  int64_t backoff_ns = 0;
-  int32_t next_correlation_id = 1;
-  std::vector<InFlightRequest*> in_flight;  // oldest first; responses come in this order
 };
 
 // Whether two topic names are equal, inline and without a call for the short names topics
@@ -139,8 +77,8 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   CoreWorker(ProducerShared& shared, unsigned index);
   ~CoreWorker() override;
 
-  void start();                // launches the thread; returns once its reactor exists
-  void stop_and_join();        // after close: ends the loop
+  void start();          // launches the thread; returns once its reactor exists
+  void stop_and_join();  // after close: ends the loop; the reactor is destroyed on its thread
   std::string start_error() const { return start_error_; }
 
   // Runs `body` on this core's thread (from run_on_cores); `done` is called after it returns.
@@ -153,16 +91,16 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
 
   // CoreProducer
   ProduceStatus produce(const OutgoingRecord& record, uint64_t user_token) override;
-  void poll() override { pump(0); }
-  void poll_for(std::chrono::nanoseconds max_wait) override { pump(std::max<int64_t>(max_wait.count(), 0)); }
+  void poll() override { pump(Duration::zero()); }
+  void poll_for(std::chrono::nanoseconds max_wait) override { pump(std::max(max_wait, Duration::zero())); }
   unsigned core_index() const override { return index_; }
   bool stopping() const override { return shared_.stop_requested.load(std::memory_order_relaxed); }
   int32_t partition_count(std::string_view topic) override;
 
   // Counters any thread may read.
   struct Counters {
-    std::atomic<uint64_t> enqueued{0}, acked{0}, failed{0}, bytes_acked{0}, batches_acked{0},
-        requests{0}, retries{0};
+    std::atomic<uint64_t> enqueued{0}, acked{0}, failed{0}, possibly_persisted{0}, bytes_acked{0},
+        batches_acked{0}, requests{0}, retries{0};
   };
   const Counters& counters() const { return counters_; }
   void merge_latency(LatencyHistogram& into) const;
@@ -173,21 +111,20 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   std::atomic<bool>& sleeping() { return sleeping_; }
 
  private:
-  // ---- loop ----
+  // ---- loop (core_worker.cpp) ----
   void run();
-  void pump(int64_t max_wait_ns);
+  void pump(Duration max_wait);
+  Duration time_to_next_event(Instant now, Duration max_wait) const;
   void drain_rings();
-  void close_lingering(int64_t now);
-  void send_ready(int64_t now);
-  void check_timeouts(int64_t now);
-  void maybe_refresh_metadata(int64_t now);
-  void reload_metadata();
-  void abort_everything(const char* reason);
+  void close_lingering(Instant now);
+  void check_timeouts(Instant now);
+  void abort_everything(LocalError why, const char* reason);
 
-  // ---- records ----
+  // ---- records (core_records.cpp) ----
   CoreTopic* topic_by_name(std::string_view name, bool wait);
   CoreTopic* topic_by_index(uint32_t index);
   void load_topic(CoreTopic& t);
+  void reload_metadata();
   int32_t choose_partition(CoreTopic& t, const std::optional<protocol::Bytes>& key);
   ProduceStatus append(CoreTopic& t, int32_t partition, int64_t timestamp_ms,
                        const std::optional<protocol::Bytes>& key,
@@ -196,45 +133,62 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
                        int64_t enqueue_ns);
   ProduceStatus forward(const OutgoingRecord& r, CoreTopic& t, int32_t partition, unsigned owner,
                         uint64_t token, int64_t enqueue_ns, int64_t timestamp_ms);
-  Batch* open_batch(PartitionState& p, size_t first_record_size, int64_t timestamp_ms);
+  Batch* open_batch(PartitionQueue& q, size_t first_record_size, int64_t timestamp_ms);
   void close_batch(Batch* b);
-  protocol::FinishResult finish_batch(Batch* b);
-  void renumber_queue(PartitionState& p);
-  void enqueue_ready(PartitionState& p, Batch* b, bool retry);
-  void fail_record_now(CoreTopic& t, int32_t partition, int16_t code, std::string_view reason,
-                       uint64_t token, int64_t enqueue_ns, uint64_t payload_bytes);
-
-  // ---- outcomes ----
-  void complete_batch(Batch* b, int64_t base_offset, int64_t now);
-  void fail_batch(Batch* b, int16_t code, std::string_view reason, int64_t now);
-  void retry_batch(Batch* b, int16_t code, int64_t now);
+  bool finish_batch(Batch* b, std::string& error);
+  void note_ready(PartitionQueue& q);
+  Batch* new_batch_object();
   void release_batch(Batch* b);
-  void handle_response(BrokerConnection& c, InFlightRequest& req, std::span<const uint8_t> frame);
-  void finish_request(BrokerConnection& c, InFlightRequest* req);
 
-  // ---- connections ----
-  BrokerConnection* connection_for(int32_t node, int64_t now);
-  void send_request(BrokerConnection& c, std::span<Batch* const> batches, int64_t now);
+  // ---- sending (core_sending.cpp) ----
+  BrokerSink& sink_for(int32_t node);
+  bool connect_sink(BrokerSink& s, Instant now);
+  void assign_leader(PartitionQueue& q, int32_t leader, int32_t epoch);
+  void send_ready(Instant now);
+  void send_produce(BrokerSink& s, std::span<Batch* const> batches, Instant now);
+  void request_metadata(Instant when);
+  void maybe_refresh_metadata(Instant now);
+  bool send_metadata_request(Instant now);
+  void maybe_bump_epoch(Instant now);
+  InFlightRequest* new_request(RequestKind kind);
+  void free_request(InFlightRequest* r);
+  void send_frame(BrokerSink& s, InFlightRequest* req, Instant now);
+
+  // ---- answers and outcomes (core_outcomes.cpp) ----
   void on_connected(io::ConnectionId id) override;
   void on_frame(io::ConnectionId id, std::span<const uint8_t> frame) override;
   void on_sent(io::ConnectionId id, uint64_t token) override;
   void on_closed(io::ConnectionId id, const io::IoError& error) override;
-
-  InFlightRequest* new_request();
-  void free_request(InFlightRequest* r);
-  Batch* new_batch_object();
+  void handle_answer(BrokerSink& s, InFlightRequest& req, std::span<const uint8_t> frame);
+  void handle_produce_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
+  void handle_metadata_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
+  void handle_init_producer_id_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
+  void settle_unanswered(InFlightRequest& req, Instant now);
+  void carry_out(Batch* b, const Decision& d, int64_t base_offset, std::string_view reason, Instant now);
+  void complete_batch(Batch* b, int64_t base_offset, Instant now);
+  void fail_batch(Batch* b, const BatchFailure& f, std::string_view reason, Instant now);
+  void report_failure(Batch* b, const BatchFailure& f, std::string_view reason, Instant now);
+  void fail_record_now(CoreTopic& t, int32_t partition, LocalError why, std::string_view reason,
+                       uint64_t token, int64_t enqueue_ns, uint64_t payload_bytes);
+  void enter_fatal(std::string_view reason, Instant now);
   void set_last_error(std::string_view error);
+  void close_connection(BrokerSink& s, std::string why);
   int64_t wall_ms(int64_t now_ns) const { return (now_ns + wall_offset_ns_) / 1000000; }
+
+  static void bump(std::atomic<uint64_t>& counter, uint64_t by = 1) {
+    counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
+  }
 
   ProducerShared& shared_;
   const ProducerConfig& config_;
   const unsigned index_;
   const unsigned cores_;
+  const QueuePolicy queue_policy_;
+  SinkPolicy sink_policy_;
   std::thread thread_;
   std::unique_ptr<io::Reactor> reactor_;
   io::Backend backend_ = io::Backend::automatic;
   std::string start_error_;
-  std::atomic<bool> running_{false};
   std::atomic<bool> shutdown_{false};
   std::atomic<bool> sleeping_{false};
 
@@ -249,34 +203,48 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   // Topics, partitions, batches.
   std::vector<std::unique_ptr<CoreTopic>> topics_;  // by topic index; null until used
   CoreTopic* last_topic_ = nullptr;
-  uint64_t metadata_generation_ = 0;
-  int64_t metadata_refresh_due_ns_ = 0;  // 0: none wanted
-  int64_t metadata_backoff_ns_ = 0;      // grows while refreshes fail
-  std::vector<PartitionState*> ready_;   // partitions with finished batches
+  std::vector<PartitionQueue*> ready_;  // partitions with queued batches
   Batch* linger_head_ = nullptr;
   Batch* linger_tail_ = nullptr;
   std::vector<std::unique_ptr<Batch>> batch_free_;
-  BufferPool pool_;
+  std::vector<Batch*> batch_scratch_;
+  std::unique_ptr<BufferPool> pool_;             // made on first use: an idle core holds none
   std::unique_ptr<BufferPool> compressed_pool_;
   std::unique_ptr<protocol::Codec> codec_;
   FastClock clock_;
-  int64_t next_recalibration_ns_ = 0;
+  Instant next_recalibration_{};
   int64_t wall_offset_ns_ = 0;
-  int64_t linger_ns_ = 0;
-  int64_t next_timeout_check_ns_ = 0;
+  Duration linger_{};
+  Duration delivery_timeout_{};
+  Duration request_timeout_{};
+  Instant next_timeout_check_{};
   uint32_t produced_since_pump_ = 0;
-  bool pool_exhausted_ = false;  // stop taking ring entries until memory frees up
 
-  // Connections.
-  std::unordered_map<int32_t, std::unique_ptr<BrokerConnection>> brokers_;
-  std::unordered_map<io::ConnectionId, BrokerConnection*> by_connection_;
+  // Idempotence: this core's own producer id and epoch (so an epoch bump is this core's
+  // business alone), and a bump in progress (KIP-360).
+  int64_t producer_id_ = -1;
+  int16_t producer_epoch_ = -1;
+  bool bump_wanted_ = false;
+  bool bump_in_flight_ = false;
+  bool fatal_ = false;
+  std::string fatal_reason_;
+
+  // Metadata, fetched on this core's own connections.
+  uint64_t metadata_generation_ = 0;
+  std::optional<Instant> metadata_due_;
+  bool metadata_in_flight_ = false;
+  Duration metadata_backoff_{};
+  size_t next_bootstrap_ = 0;
+  std::vector<std::string> wanted_topics_;  // names to ask for beside the known ones
+
+  // Connections: node ids from metadata; bootstrap addresses as -1000 - i.
+  std::unordered_map<int32_t, std::unique_ptr<BrokerSink>> sinks_;
+  std::unordered_map<io::ConnectionId, BrokerSink*> by_connection_;
   std::vector<std::unique_ptr<InFlightRequest>> request_free_;
+  std::vector<InFlightRequest*> closed_scratch_;
   protocol::ProduceRequest request_;
   protocol::ProduceResponse response_;
-  std::vector<ReadyBatchInfo> plan_input_;
-  std::vector<Batch*> plan_batches_;
-  std::vector<size_t> plan_out_;
-  std::vector<Batch*> send_list_;
+  std::vector<Batch*> drain_out_;
   std::vector<protocol::RecordHeader> header_scratch_;
 
   Counters counters_;

@@ -13,9 +13,15 @@
 
 namespace rawkafka::client::detail {
 
+// Points in time on a core: steady_clock's epoch, nanosecond ticks.
+using Duration = std::chrono::nanoseconds;
+using Instant = std::chrono::time_point<std::chrono::steady_clock, Duration>;
+
 class FastClock {
  public:
   FastClock() { calibrate_start(); }
+
+  Instant now() const { return Instant(Duration(now_ns())); }
 
   int64_t now_ns() const {
 #if defined(__x86_64__)

@@ -26,6 +26,29 @@ std::string_view to_string(ProduceStatus status) {
   return "unknown";
 }
 
+std::string_view to_string(DeliveryStatus status) {
+  switch (status) {
+    case DeliveryStatus::persisted: return "persisted";
+    case DeliveryStatus::not_persisted: return "not persisted";
+    case DeliveryStatus::possibly_persisted: return "possibly persisted";
+  }
+  return "unknown";
+}
+
+std::string_view to_string(LocalError error) {
+  switch (error) {
+    case LocalError::none: return "none";
+    case LocalError::timed_out: return "delivery timed out";
+    case LocalError::retries_exhausted: return "retries exhausted";
+    case LocalError::too_large: return "record too large";
+    case LocalError::closed: return "producer closed";
+    case LocalError::unknown_topic: return "unknown topic or partition";
+    case LocalError::fatal_idempotence: return "fatal idempotence error";
+    case LocalError::bad_response: return "bad response from the broker";
+  }
+  return "unknown";
+}
+
 namespace {
 
 std::atomic<uint64_t> g_next_producer_uid{1};
@@ -69,6 +92,11 @@ void Producer::Impl::bootstrap() {
     throw ProducerError("the broker at " + where + " does not accept Produce v3 or later");
   }
   s.produce_version = *produce;
+  s.metadata_version = c.channel->version_for(protocol::ApiKey::metadata).value_or(-1);
+  s.init_producer_id_version = c.channel->version_for(protocol::ApiKey::init_producer_id).value_or(-1);
+  if (s.metadata_version < 1) {
+    throw ProducerError("the broker at " + where + " does not accept Metadata v1 or later");
+  }
   if (cfg.compression_type == protocol::CompressionType::zstd && s.produce_version < 7) {
     throw ProducerError("the broker at " + where + " speaks Produce up to v" +
                         std::to_string(s.produce_version) + "; zstd needs v7 or later");
@@ -77,17 +105,18 @@ void Producer::Impl::bootstrap() {
   if (!err.empty()) throw ProducerError("metadata from " + where + " failed: " + err);
 
   s.idempotent = cfg.idempotence();
-  if (s.idempotent) {
+  // One producer id per core thread: each core numbers and, when the broker loses its state,
+  // re-epochs its own partitions without asking the others.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (unsigned core = 0; s.idempotent && core < std::max(1u, cfg.threads); ++core) {
     protocol::InitProducerIdRequest req;
     req.transaction_timeout_ms = INT32_MAX;  // as the Java client for an idempotent producer
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
       protocol::InitProducerIdResponse resp;
       ChannelStatus st = c.channel->call(req, resp, timeout);
       if (!st.ok()) throw ProducerError("InitProducerId to " + where + " failed: " + st.message);
       if (resp.error_code == 0) {
-        s.producer_id = resp.producer_id;
-        s.producer_epoch = resp.producer_epoch;
+        s.core_producer_ids.push_back({resp.producer_id, resp.producer_epoch});
         break;
       }
       if (!protocol::is_retriable(resp.error_code) || std::chrono::steady_clock::now() > deadline) {
@@ -262,6 +291,7 @@ ProducerStats Producer::stats() const {
     st.records_enqueued += c.enqueued.load(std::memory_order_relaxed);
     st.records_acked += c.acked.load(std::memory_order_relaxed);
     st.records_failed += c.failed.load(std::memory_order_relaxed);
+    st.records_possibly_persisted += c.possibly_persisted.load(std::memory_order_relaxed);
     st.bytes_acked += c.bytes_acked.load(std::memory_order_relaxed);
     st.batches_acked += c.batches_acked.load(std::memory_order_relaxed);
     st.requests_sent += c.requests.load(std::memory_order_relaxed);

@@ -42,9 +42,16 @@ struct ProducerShared {
 
   // Negotiated at bootstrap.
   int16_t produce_version = -1;
-  int64_t producer_id = -1;
-  int16_t producer_epoch = -1;
+  int16_t metadata_version = -1;
+  int16_t init_producer_id_version = -1;
   bool idempotent = false;
+  // Idempotence: one producer id per core (InitProducerId at bootstrap), so that each core's
+  // sequence numbers and epoch bumps are its own.
+  struct ProducerIdentity {
+    int64_t id = -1;
+    int16_t epoch = -1;
+  };
+  std::vector<ProducerIdentity> core_producer_ids;
 
   DeliveryCallback delivery_callback;
   BatchDeliveryCallback batch_delivery_callback;
