@@ -278,6 +278,7 @@ void CoreWorker::drain_rings() {
           set_last_error("a record's topic is not in the cluster's metadata");
         }
       }
+      delete[] indirect_copy(entry);
       ring->pop(entry.size());
       if (++taken % 64 == 0) ring->release();
     }

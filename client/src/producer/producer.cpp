@@ -135,9 +135,12 @@ Producer::Producer(ProducerConfig config) : impl_(std::make_unique<Impl>()) {
   impl_->shared = std::make_unique<ProducerShared>(std::move(config));
   ProducerShared& s = *impl_->shared;
   s.uid = g_next_producer_uid.fetch_add(1);
-  // A ring holds at least two of the largest records.
+  // Each (thread, core) ring is made on first use and sized from buffer.memory: 64 KiB to
+  // 1 MiB. Records too large for it travel as a pointer to their own copy (record_entry.hpp).
   size_t cap = 1 << 16;
-  while (cap < 2 * (size_t(s.config.max_request_size) + 256)) cap <<= 1;
+  const size_t per_ring = size_t(std::max<int64_t>(s.config.buffer_memory, 0)) /
+                          (4 * size_t(std::max(1u, s.config.threads)));
+  while (cap < (1u << 20) && cap * 2 <= per_ring) cap <<= 1;
   s.ring_capacity = cap;
 
   impl_->bootstrap();

@@ -63,6 +63,28 @@ inline void write_record_entry(uint8_t* out, const RecordEntryHeader& h,
   }
 }
 
+// A record too large for its ring travels as a small entry that points to a heap copy of the
+// whole entry: its header says key_size == kIndirectEntry, and the pointer follows it.
+inline constexpr int32_t kIndirectEntry = -2;
+inline constexpr size_t kIndirectEntrySize = sizeof(RecordEntryHeader) + sizeof(uint8_t*);
+
+inline void write_indirect_entry(uint8_t* out, uint8_t* copy) {
+  RecordEntryHeader h;
+  h.key_size = kIndirectEntry;
+  std::memcpy(out, &h, sizeof h);
+  std::memcpy(out + sizeof h, &copy, sizeof copy);
+}
+
+// The heap copy an entry points to, or nullptr for an ordinary entry.
+inline uint8_t* indirect_copy(std::span<const uint8_t> entry) {
+  RecordEntryHeader h;
+  std::memcpy(&h, entry.data(), sizeof h);
+  if (h.key_size != kIndirectEntry) return nullptr;
+  uint8_t* copy;
+  std::memcpy(&copy, entry.data() + sizeof h, sizeof copy);
+  return copy;
+}
+
 // A record read back from an entry; views into the ring.
 struct RecordEntryView {
   RecordEntryHeader header;
@@ -73,8 +95,9 @@ struct RecordEntryView {
 
 inline RecordEntryView read_record_entry(std::span<const uint8_t> entry) {
   RecordEntryView v;
-  std::memcpy(&v.header, entry.data(), sizeof v.header);
-  const uint8_t* p = entry.data() + sizeof v.header;
+  const uint8_t* copy = indirect_copy(entry);
+  std::memcpy(&v.header, copy ? copy : entry.data(), sizeof v.header);
+  const uint8_t* p = (copy ? copy : entry.data()) + sizeof v.header;
   if (v.header.key_size >= 0) {
     v.key = protocol::Bytes{p, size_t(v.header.key_size)};
     p += v.header.key_size;

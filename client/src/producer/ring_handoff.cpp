@@ -21,28 +21,40 @@ ThreadRings* thread_rings(ProducerShared& shared) {
   if (slot >= kMaxRingSources) return nullptr;
   ThreadRings tr;
   tr.producer_uid = shared.uid;
+  tr.slot = slot;
   tr.home_core = shared.next_home_core.fetch_add(1, std::memory_order_relaxed) %
                  unsigned(shared.cores.size());
-  for (CoreWorker* core : shared.cores) {
-    shared.ring_storage.push_back(std::make_unique<SpscByteRing>(shared.ring_capacity));
-    SpscByteRing* ring = shared.ring_storage.back().get();
-    tr.per_core.push_back(ring);
-    core->attach_ring(slot, ring);
-  }
+  tr.per_core.assign(shared.cores.size(), nullptr);  // each made on the first record for it
   shared.ring_count.store(slot + 1, std::memory_order_release);
   // Drop entries of producers that no longer exist would need their uids; the list stays tiny.
   t_rings.push_back(std::move(tr));
   return &t_rings.back();
 }
 
+namespace {
+
+SpscByteRing& ring_for(ProducerShared& shared, ThreadRings& rings, unsigned core) {
+  if (!rings.per_core[core]) {
+    std::lock_guard lock(shared.ring_mutex);
+    shared.ring_storage.push_back(std::make_unique<SpscByteRing>(shared.ring_capacity));
+    rings.per_core[core] = shared.ring_storage.back().get();
+    shared.cores[core]->attach_ring(rings.slot, rings.per_core[core]);
+  }
+  return *rings.per_core[core];
+}
+
+}  // namespace
+
 HandoffResult hand_over(ProducerShared& shared, ThreadRings& rings, unsigned core,
                         const RecordEntryHeader& header, const std::optional<protocol::Bytes>& key,
                         const std::optional<protocol::Bytes>& value,
                         std::span<const protocol::RecordHeader> headers, int64_t deadline_ns,
                         const std::function<void()>* wait_step) {
-  SpscByteRing& ring = *rings.per_core[core];
-  const size_t size = record_entry_size(key, value, header.headers_size);
-  if (size > ring.max_entry_size()) return HandoffResult::too_large;
+  SpscByteRing& ring = ring_for(shared, rings, core);
+  const size_t full_size = record_entry_size(key, value, header.headers_size);
+  // Larger than a quarter of the ring: the record gets its own copy, the ring a pointer to it.
+  const bool indirect = full_size > ring.capacity() / 4;
+  const size_t size = indirect ? kIndirectEntrySize : full_size;
   CoreWorker& target = *shared.cores[core];
   uint8_t* p = ring.try_reserve(size);
   while (!p) {
@@ -52,7 +64,13 @@ HandoffResult hand_over(ProducerShared& shared, ThreadRings& rings, unsigned cor
     (*wait_step)();
     p = ring.try_reserve(size);
   }
-  write_record_entry(p, header, key, value, headers);
+  if (indirect) {
+    auto* copy = new uint8_t[full_size];
+    write_record_entry(copy, header, key, value, headers);
+    write_indirect_entry(p, copy);
+  } else {
+    write_record_entry(p, header, key, value, headers);
+  }
   ring.commit(size);
   // Dekker-style handshake with the core going to sleep: it sets `sleeping` and then looks at
   // the rings; we publish and then look at `sleeping`. One of us sees the other.

@@ -1,7 +1,8 @@
 #pragma once
-// Handing a record from any thread to the core that owns its partition: each thread gets one
-// SpscByteRing per core (registered once, on its first produce), copies the record into the
-// target core's ring and wakes the core only if it is asleep.
+// Handing a record from any thread to the core that owns its partition: each thread gets a
+// slot on its first produce and one SpscByteRing per core it hands records to (made on the
+// first), copies the record into the target core's ring and wakes the core only if it is
+// asleep.
 
 #include <cstdint>
 #include <functional>
@@ -17,7 +18,8 @@ namespace rawkafka::client::detail {
 
 struct ThreadRings {
   uint64_t producer_uid = 0;
-  std::vector<SpscByteRing*> per_core;
+  unsigned slot = 0;                   // this thread's index in every core's ring slots
+  std::vector<SpscByteRing*> per_core;  // null until the thread first hands a record to it
   unsigned home_core = 0;  // where this thread's unkeyed records go
 };
 

@@ -24,7 +24,9 @@ class SpscByteRing {
     while (c < capacity) c <<= 1;
     capacity_ = c;
     mask_ = c - 1;
-    data_ = std::make_unique<uint8_t[]>(c);
+    // Left uninitialised: the kernel maps pages as entries first reach them, so a ring that
+    // carries little holds little memory.
+    data_.reset(new uint8_t[c]);
   }
   SpscByteRing(const SpscByteRing&) = delete;
   SpscByteRing& operator=(const SpscByteRing&) = delete;
