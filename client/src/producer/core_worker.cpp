@@ -179,7 +179,9 @@ void CoreWorker::pump(Duration max_wait) {
       // sleep, then look at the rings; they publish, then look at `sleeping`.
       sleeping_.store(true, std::memory_order_relaxed);
       std::atomic_thread_fence(std::memory_order_seq_cst);
-      if (!rings_drained() || body_pending_.load(std::memory_order_acquire) ||
+      // Entries left in a ring for want of memory wait for an answer (which wakes the
+      // reactor) or an expiry (a timer below): they are no reason to spin.
+      if ((!ring_blocked_ && !rings_drained()) || body_pending_.load(std::memory_order_acquire) ||
           shutdown_.load(std::memory_order_acquire)) {
         wait = Duration::zero();
       }
@@ -228,6 +230,7 @@ bool CoreWorker::rings_drained() const {
 void CoreWorker::drain_rings() {
   unsigned n = shared_.ring_count.load(std::memory_order_acquire);
   bool pool_exhausted = false;  // stop taking ring entries until memory frees up
+  ring_blocked_ = false;
   for (unsigned s = 0; s < n && !pool_exhausted; ++s) {
     SpscByteRing* ring = ring_slots_[s].load(std::memory_order_acquire);
     if (!ring) continue;
@@ -256,6 +259,7 @@ void CoreWorker::drain_rings() {
       }
       if (st == ProduceStatus::buffer_full) {
         pool_exhausted = true;  // leave it in the ring; the producer side waits or fails
+        ring_blocked_ = true;
         break;
       }
       bump(counters_.enqueued);

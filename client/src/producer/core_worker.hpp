@@ -219,6 +219,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   Duration request_timeout_{};
   Instant next_timeout_check_{};
   uint32_t produced_since_pump_ = 0;
+  bool ring_blocked_ = false;  // drain_rings left entries behind: buffer.memory is used up
 
   // Idempotence: this core's own producer id and epoch (so an epoch bump is this core's
   // business alone), and a bump in progress (KIP-360).
