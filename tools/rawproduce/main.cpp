@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (std::string why = rp::check_against_machine(o, client::machine_cpus()); !why.empty()) return usage_error(why);
+
   // ---- configuration ----
   std::vector<std::pair<std::string, std::string>> props;
   bool props_have_bootstrap = false;
