@@ -175,6 +175,8 @@ int main(int argc, char** argv) {
         pool = std::make_unique<rp::PayloadPool>(rp::PayloadPool::from_file(o.payload_file, o.payload_delimiter));
         break;
     }
+  } catch (const rp::PayloadFileError& e) {
+    return usage_error(std::string("--payload-file ") + e.what());
   } catch (const std::exception& e) {
     return run_error(e.what());
   }
