@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 #include <map>
+#include <thread>
 
 #include "rawkafka/compression/codecs.hpp"
 
@@ -309,8 +310,10 @@ std::string level_property(protocol::CompressionType type) {
 
 }  // namespace
 
+unsigned machine_cpus() { return std::thread::hardware_concurrency(); }
+
 ProducerConfig ProducerConfig::from_properties(
-    const std::vector<std::pair<std::string, std::string>>& properties) {
+    const std::vector<std::pair<std::string, std::string>>& properties, unsigned cpus) {
   ProducerConfig config;
   Pending pending;
   const auto& table = setters();
@@ -341,11 +344,11 @@ ProducerConfig ProducerConfig::from_properties(
   if (!pending.delivery_timeout_given && config.delivery_timeout_ms < floor) {
     config.delivery_timeout_ms = floor;
   }
-  config.validate();
+  config.validate(cpus);
   return config;
 }
 
-void ProducerConfig::validate() const {
+void ProducerConfig::validate(unsigned cpus) const {
   if (trim(bootstrap_servers).empty()) {
     throw ConfigError("bootstrap.servers must list at least one host:port");
   }
@@ -398,6 +401,19 @@ void ProducerConfig::validate() const {
   if (!cores.empty() && cores.size() < threads) {
     throw ConfigError("cores lists " + std::to_string(cores.size()) + " CPUs but threads is " +
                       std::to_string(threads) + "; list at least one CPU per thread");
+  }
+  if (cpus == 0) return;
+  // A thread pinned to a CPU the machine lacks would run unpinned, and more threads than CPUs
+  // share them: both are allowed only as asked for, by naming each thread's CPU.
+  const std::string machine = "this machine has " + std::to_string(cpus) + (cpus == 1 ? " CPU" : " CPUs") +
+                              (cpus == 1 ? ", numbered 0" : ", numbered 0 to " + std::to_string(cpus - 1));
+  for (int core : cores) {
+    if (core >= int(cpus)) throw ConfigError("cores names CPU " + std::to_string(core) + ", but " + machine);
+  }
+  if (cores.empty() && threads > cpus) {
+    throw ConfigError("threads " + std::to_string(threads) + " is more than the " + std::to_string(cpus) +
+                      (cpus == 1 ? " CPU" : " CPUs") +
+                      " of this machine; name the cores (e.g. cores=0,1,0,1) to run more threads than CPUs");
   }
 }
 

@@ -184,6 +184,16 @@ ParseResult parse_command_line(const std::vector<std::string>& args) {
   return result;
 }
 
+std::string check_against_machine(const Options& o, unsigned cpus) {
+  if (!o.threads || cpus == 0 || *o.threads <= cpus) return {};
+  for (const auto& [key, value] : o.producer_props) {
+    if (key == "cores") return {};  // the config checks the cores themselves
+  }
+  return "--threads " + std::to_string(*o.threads) + " is more than the " + std::to_string(cpus) +
+         (cpus == 1 ? " CPU" : " CPUs") +
+         " of this machine; name the cores with --producer-props cores=... to run more threads than CPUs";
+}
+
 std::string usage_text() {
   return R"(usage: rawproduce --topic TOPIC (--num-records N | --duration S) [options]
 
@@ -207,7 +217,8 @@ kafka-producer-perf-test's format.
   --keys N                   key records "key-<i mod N>" (murmur2 placement); unkeyed by default
   --partitions N             create the topic with N partitions if it does not exist
   --replication-factor R     ... and R replicas (required with --partitions)
-  --threads N                producer core threads, each pinned to a core (default 1)
+  --threads N                producer core threads, each pinned to a core (default 1; more than
+                             the machine's CPUs only with cores=... in --producer-props)
   --backend uring|asio|auto  I/O backend (default auto: io_uring, else Asio)
   --json                     print the final report as one JSON object (progress on stderr)
   --verify                   read everything back and check count, duplicates, order and

@@ -47,6 +47,10 @@ struct ParseResult {
 // Parses argv[1..]. Never exits or prints.
 ParseResult parse_command_line(const std::vector<std::string>& args);
 
+// What the options ask of this machine of `cpus` CPUs (0: unknown): --threads beyond the CPUs
+// only with cores named in --producer-props. Returns the sentence saying what is wrong, or "".
+std::string check_against_machine(const Options& options, unsigned cpus);
+
 // The usage text printed by --help and after a usage error.
 std::string usage_text();
 

@@ -146,6 +146,8 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  if (std::string why = rp::check_against_machine(o, client::machine_cpus()); !why.empty()) return usage_error(why);
+
   // ---- configuration ----
   std::vector<std::pair<std::string, std::string>> props;
   bool props_have_bootstrap = false;
@@ -173,6 +175,8 @@ int main(int argc, char** argv) {
         pool = std::make_unique<rp::PayloadPool>(rp::PayloadPool::from_file(o.payload_file, o.payload_delimiter));
         break;
     }
+  } catch (const rp::PayloadFileError& e) {
+    return usage_error(std::string("--payload-file ") + e.what());
   } catch (const std::exception& e) {
     return run_error(e.what());
   }

@@ -1,9 +1,14 @@
 #include "payload.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
-#include <fstream>
-#include <iterator>
 #include <random>
 #include <stdexcept>
 
@@ -100,13 +105,40 @@ PayloadPool PayloadPool::from_text(const std::string& contents, const std::strin
 }
 
 PayloadPool PayloadPool::from_file(const std::string& path, const std::string& delimiter) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read payload file '" + path + "'");
-  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto fail = [&](const std::string& why) { return PayloadFileError(path + ": " + why); };
+  auto system_reason = [](int error) {
+    if (error == ENOENT || error == ENOTDIR) return std::string("no such file");
+    if (error == EISDIR) return std::string("is a directory, not a file");
+    std::string text = std::strerror(error);
+    if (!text.empty()) text[0] = char(std::tolower(static_cast<unsigned char>(text[0])));
+    return "cannot be read (" + text + ")";
+  };
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw fail(system_reason(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw fail(system_reason(EISDIR));
+  }
+  std::string contents;
+  if (S_ISREG(st.st_mode) && st.st_size > 0) contents.reserve(size_t(st.st_size));
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n == 0) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int error = errno;
+      ::close(fd);
+      throw fail(system_reason(error));
+    }
+    contents.append(buf, size_t(n));
+  }
+  ::close(fd);
   try {
     return from_text(contents, delimiter);
   } catch (const std::runtime_error&) {
-    throw std::runtime_error("payload file '" + path + "' holds no records");
+    throw fail(contents.empty() ? "holds no records (the file is empty)" : "holds no records (only delimiters)");
   }
 }
 

@@ -5,10 +5,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace rawkafka::rawproduce {
+
+// A payload file that cannot serve: what() is "<path>: <why>", e.g. "/tmp: is a directory, not
+// a file" (the caller names the flag: it is bad usage, not a failed run).
+class PayloadFileError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 class PayloadPool {
  public:
@@ -22,7 +30,8 @@ class PayloadPool {
   // The records of `contents` separated by `delimiter` (empty records dropped), as perf-test's
   // --payload-file. Throws std::runtime_error when there is none.
   static PayloadPool from_text(const std::string& contents, const std::string& delimiter);
-  // Reads a file and splits it as from_text; throws std::runtime_error naming the file.
+  // Reads a file and splits it as from_text. Throws PayloadFileError when the path is missing,
+  // is a directory, cannot be read, or holds no records.
   static PayloadPool from_file(const std::string& path, const std::string& delimiter);
 
   size_t size() const { return offsets_.size(); }

@@ -170,6 +170,35 @@ TEST_CASE("a bad value is a usage error naming the flag and the value (exit 2)")
   CHECK(r.output.rfind("rawproduce: either --num-records or --duration is required", 0) == 0);
 }
 
+TEST_CASE("a --payload-file that is a directory, missing or empty is a usage error naming it (exit 2)") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("rawproduce-payload-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "empty").close();
+  const std::string run = rawproduce() + " --topic t --num-records 10 --payload-file ";
+  auto r = run_command(run + shell_quote(dir.string()), true);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.rfind("rawproduce: --payload-file " + dir.string() + ": is a directory, not a file\n", 0) == 0);
+  r = run_command(run + shell_quote((dir / "missing").string()), true);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.rfind("rawproduce: --payload-file " + (dir / "missing").string() + ": no such file\n", 0) == 0);
+  r = run_command(run + shell_quote((dir / "empty").string()), true);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.rfind("rawproduce: --payload-file " + (dir / "empty").string() +
+                           ": holds no records (the file is empty)\n",
+                       0) == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("cores the machine lacks, or more threads than CPUs without cores, are usage errors (exit 2)") {
+  auto r = run_command(rawproduce() + " --topic t --num-records 10 --producer-props cores=4095", true);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.rfind("rawproduce: cores names CPU 4095, but this machine has ", 0) == 0);
+  r = run_command(rawproduce() + " --topic t --num-records 10 --threads 1024", true);
+  CHECK(r.exit_code == 2);
+  CHECK(r.output.rfind("rawproduce: --threads 1024 is more than the ", 0) == 0);
+}
+
 TEST_CASE("an unreachable broker fails within request.timeout.ms, naming the address (exit 1)") {
   const auto start = std::chrono::steady_clock::now();
   auto r = run_command(rawproduce() + " --bootstrap-server 127.0.0.1:1 --topic t --num-records 10"

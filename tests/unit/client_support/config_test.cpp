@@ -16,14 +16,16 @@ using rawkafka::protocol::CompressionType;
 using Props = std::vector<std::pair<std::string, std::string>>;
 
 namespace {
-ProducerConfig parse(Props props) {
+// Parsed as on a machine of `cpus` CPUs (enough for the cores the cases name, whatever the
+// machine running the tests has).
+ProducerConfig parse(Props props, unsigned cpus = 64) {
   props.insert(props.begin(), {"bootstrap.servers", "127.0.0.1:9092"});
-  return ProducerConfig::from_properties(props);
+  return ProducerConfig::from_properties(props, cpus);
 }
 
-std::string error_of(Props props) {
+std::string error_of(Props props, unsigned cpus = 64) {
   try {
-    parse(std::move(props));
+    parse(std::move(props), cpus);
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -217,6 +219,47 @@ TEST_CASE("cores: lists and ranges; threads follows the list unless given") {
   CHECK(error_of({{"cores", "1-"}}) == "cores must be a list of CPU numbers or ranges like '0,2,4-7', got '1-'");
   CHECK(error_of({{"cores", "0"}, {"threads", "2"}}) ==
         "cores lists 1 CPUs but threads is 2; list at least one CPU per thread");
+}
+
+TEST_CASE("cores must be CPUs of this machine") {
+  CHECK(error_of({{"cores", "99"}}, 2) == "cores names CPU 99, but this machine has 2 CPUs, numbered 0 to 1");
+  CHECK(error_of({{"cores", "0-2"}}, 2) == "cores names CPU 2, but this machine has 2 CPUs, numbered 0 to 1");
+  CHECK(error_of({{"cores", "1"}}, 1) == "cores names CPU 1, but this machine has 1 CPU, numbered 0");
+  CHECK(parse({{"cores", "0,1"}}, 2).cores == std::vector<int>{0, 1});
+  // 0: the CPU count is unknown, nothing to check against.
+  CHECK(parse({{"cores", "99"}}, 0).core_for_thread(0) == 99);
+  // The machine's own count by default.
+  const unsigned cpus = rawkafka::client::machine_cpus();
+  if (cpus > 0) {
+    CHECK_THROWS_AS(ProducerConfig::from_properties({{"bootstrap.servers", "h:1"}, {"cores", std::to_string(cpus)}}),
+                    ConfigError);
+    CHECK_NOTHROW(
+        ProducerConfig::from_properties({{"bootstrap.servers", "h:1"}, {"cores", std::to_string(cpus - 1)}}));
+  }
+}
+
+TEST_CASE("more threads than CPUs only with their cores named") {
+  CHECK(error_of({{"threads", "16"}}, 2) ==
+        "threads 16 is more than the 2 CPUs of this machine; name the cores (e.g. cores=0,1,0,1) to run more "
+        "threads than CPUs");
+  CHECK(parse({{"threads", "2"}}, 2).threads == 2);
+  ProducerConfig c = parse({{"cores", "0,1,0,1"}}, 2);
+  CHECK(c.threads == 4);
+  CHECK(c.core_for_thread(2) == 0);
+  CHECK(parse({{"threads", "3"}, {"cores", "1,1,1"}}, 2).threads == 3);
+  CHECK(parse({{"threads", "16"}}, 0).threads == 16);
+  // validate() of a config built in code checks the same.
+  ProducerConfig d;
+  d.bootstrap_servers = "127.0.0.1:9092";
+  d.threads = 3;
+  CHECK_THROWS_WITH_AS(d.validate(2),
+                       "threads 3 is more than the 2 CPUs of this machine; name the cores (e.g. cores=0,1,0,1) to "
+                       "run more threads than CPUs",
+                       ConfigError);
+  d.cores = {0, 1, 0};
+  CHECK_NOTHROW(d.validate(2));
+  d.cores = {0, 1, 2};
+  CHECK_THROWS_WITH_AS(d.validate(2), "cores names CPU 2, but this machine has 2 CPUs, numbered 0 to 1", ConfigError);
 }
 
 TEST_CASE("perf-test's serializer properties are accepted and ignored") {

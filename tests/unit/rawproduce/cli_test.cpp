@@ -110,6 +110,24 @@ TEST_CASE("unknown flags and missing requirements") {
         "--record-size applies only to --payload random");
 }
 
+TEST_CASE("--threads beyond the machine's CPUs needs the cores named") {
+  using rawkafka::rawproduce::check_against_machine;
+  auto options = [](Args more) {
+    Args a = {"--topic", "t", "--num-records", "1"};
+    a.insert(a.end(), more.begin(), more.end());
+    auto r = parse_command_line(a);
+    REQUIRE(r.ok());
+    return r.options;
+  };
+  CHECK(check_against_machine(options({"--threads", "16"}), 2) ==
+        "--threads 16 is more than the 2 CPUs of this machine; name the cores with --producer-props cores=... to "
+        "run more threads than CPUs");
+  CHECK(check_against_machine(options({"--threads", "2"}), 2).empty());
+  CHECK(check_against_machine(options({}), 2).empty());
+  CHECK(check_against_machine(options({"--threads", "4", "--producer-props", "cores=0,1,0,1"}), 2).empty());
+  CHECK(check_against_machine(options({"--threads", "16"}), 0).empty());  // unknown count
+}
+
 TEST_CASE("--help needs nothing else") {
   auto r = parse_command_line({"--help"});
   CHECK(r.ok());

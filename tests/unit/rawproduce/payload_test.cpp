@@ -92,6 +92,27 @@ TEST_CASE("file payloads split on the delimiter and skip empty records") {
   CHECK(text(pool.record(2)) == "ccc");
   CHECK(text(PayloadPool::from_text("x||y", "||").record(1)) == "y");
   CHECK_THROWS(PayloadPool::from_text("\n\n", "\n"));
-  CHECK_THROWS_WITH(PayloadPool::from_file("/nonexistent/payload", "\n"),
-                    "cannot read payload file '/nonexistent/payload'");
+}
+
+TEST_CASE("a payload file that cannot serve says why, naming the file") {
+  using rawkafka::rawproduce::PayloadFileError;
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("rawproduce-payload-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string d = dir.string();
+  CHECK_THROWS_WITH_AS(PayloadPool::from_file(d, "\n"), (d + ": is a directory, not a file").c_str(),
+                       PayloadFileError);
+  CHECK_THROWS_WITH_AS(PayloadPool::from_file(d + "/missing", "\n"), (d + "/missing: no such file").c_str(),
+                       PayloadFileError);
+  CHECK_THROWS_WITH_AS(PayloadPool::from_file("/nonexistent/payload", "\n"), "/nonexistent/payload: no such file",
+                       PayloadFileError);
+  std::ofstream(dir / "empty").close();
+  CHECK_THROWS_WITH_AS(PayloadPool::from_file(d + "/empty", "\n"), (d + "/empty: holds no records (the file is empty)").c_str(),
+                       PayloadFileError);
+  std::ofstream(dir / "blank") << "\n\n\n";
+  CHECK_THROWS_WITH_AS(PayloadPool::from_file(d + "/blank", "\n"),
+                       (d + "/blank: holds no records (only delimiters)").c_str(), PayloadFileError);
+  std::ofstream(dir / "two") << "a\nbb";
+  CHECK(PayloadPool::from_file(d + "/two", "\n").size() == 2);
+  fs::remove_all(dir);
 }

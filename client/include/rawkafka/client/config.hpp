@@ -50,6 +50,10 @@ std::string_view to_string(BufferFullPolicy policy);
 // Marker for "the codec's default level" (same value as compression::kDefaultLevel).
 inline constexpr int kDefaultCompressionLevel = INT32_MIN;
 
+// The CPUs of this machine, as std::thread::hardware_concurrency() counts them (0 when it
+// cannot tell): core threads are pinned to CPUs 0 .. machine_cpus() - 1.
+unsigned machine_cpus();
+
 struct ProducerConfig {
   // ---- Kafka producer properties (Java defaults) ----
   std::string bootstrap_servers;                            // bootstrap.servers (required)
@@ -98,11 +102,15 @@ struct ProducerConfig {
   //   "linger.ms must be a non-negative integer, got 'abc'".
   // As Java, a delivery.timeout.ms that was not given is raised to linger.ms +
   // request.timeout.ms when smaller; a given one that is smaller is an error.
+  // `cpus` is as validate() takes it.
   static ProducerConfig from_properties(
-      const std::vector<std::pair<std::string, std::string>>& properties);
+      const std::vector<std::pair<std::string, std::string>>& properties,
+      unsigned cpus = machine_cpus());
 
-  // Checks a config built in code; throws ConfigError as from_properties does.
-  void validate() const;
+  // Checks a config built in code; throws ConfigError as from_properties does. Against a
+  // machine of `cpus` CPUs (0: unknown, not checked), every CPU in `cores` must exist, and
+  // threads may outnumber the CPUs only when `cores` names the CPU of each thread.
+  void validate(unsigned cpus = machine_cpus()) const;
 
   // bootstrap.servers as endpoints: "host:port,host:port", IPv6 as "[::1]:9092".
   // Throws ConfigError when empty or malformed.
