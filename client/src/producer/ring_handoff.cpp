@@ -50,6 +50,11 @@ HandoffResult hand_over(ProducerShared& shared, ThreadRings& rings, unsigned cor
                         const std::optional<protocol::Bytes>& value,
                         std::span<const protocol::RecordHeader> headers, int64_t deadline_ns,
                         const std::function<void()>* wait_step) {
+  // What the owner would refuse is refused here, at once (as CoreWorker::append does).
+  if (protocol::record_wire_size_for(0, 0, key, value, headers) + protocol::kRecordBatchHeaderSize + 256 >
+      size_t(shared.config.max_request_size)) {
+    return HandoffResult::too_large;
+  }
   SpscByteRing& ring = ring_for(shared, rings, core);
   const size_t full_size = record_entry_size(key, value, header.headers_size);
   // Larger than a quarter of the ring: the record gets its own copy, the ring a pointer to it.
