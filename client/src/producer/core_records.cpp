@@ -42,7 +42,7 @@ CoreTopic* CoreWorker::topic_by_name(std::string_view name, bool wait) {
     }
     request_metadata(clock_.now());
     while (shared_.metadata.partition_count(index) <= 0 && clock_.now() < deadline &&
-           !shared_.abort.load(std::memory_order_relaxed) &&
+           !shared_.abort.load(std::memory_order_relaxed) && !stopping() &&
            !shutdown_.load(std::memory_order_relaxed)) {
       if (!metadata_due_ && !metadata_in_flight_) {
         request_metadata(clock_.now() + std::chrono::milliseconds(config_.retry_backoff_ms));
@@ -140,8 +140,9 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
   ProduceStatus st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
   if (st == ProduceStatus::buffer_full && config_.buffer_full_policy == BufferFullPolicy::block) {
     const int64_t deadline = now + config_.max_block_ms * 1'000'000;
+    // A stop request (Ctrl-C in rawproduce) ends the wait too: the caller is to return.
     while (st == ProduceStatus::buffer_full && clock_.now_ns() < deadline &&
-           !shared_.abort.load(std::memory_order_relaxed) && !fatal_) {
+           !shared_.abort.load(std::memory_order_relaxed) && !fatal_ && !stopping()) {
       pump(std::chrono::milliseconds(50));  // sleeps until an answer frees memory
       st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
     }

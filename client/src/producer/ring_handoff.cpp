@@ -65,7 +65,9 @@ HandoffResult hand_over(ProducerShared& shared, ThreadRings& rings, unsigned cor
   while (!p) {
     if (!wait_step) return HandoffResult::full;
     target.wake();
-    if (monotonic_ns() >= deadline_ns) return HandoffResult::full;
+    if (monotonic_ns() >= deadline_ns || shared.stop_requested.load(std::memory_order_relaxed)) {
+      return HandoffResult::full;
+    }
     (*wait_step)();
     p = ring.try_reserve(size);
   }
