@@ -225,8 +225,8 @@ kafka-producer-perf-test's format.
                              payloads (marks each record with a "rawproduce.seq" header)
   --help                     this text
 
-Exit status: 0 done, 1 the run failed (broker unreachable, missing topic, verify mismatch),
-2 bad usage.
+Exit status: 0 done, 1 the run failed (broker unreachable, missing topic, records failed,
+verify mismatch), 2 bad usage.
 )";
 }
 

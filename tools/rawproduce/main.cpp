@@ -50,6 +50,7 @@ struct alignas(64) CoreTally {
   std::atomic<uint64_t> window_latency_max_ns{0};
   uint64_t acked = 0;
   uint64_t failed = 0;
+  uint64_t possibly_persisted = 0;  // of failed
   uint64_t bytes = 0;
   uint64_t generated = 0;  // records this thread produced (sequence count)
 };
@@ -77,6 +78,7 @@ struct Shared {
 void count_delivery(Shared& shared, CoreTally& tally, const client::BatchDeliveryReport& report) {
   if (report.error_code != 0) {
     tally.failed += report.record_count;
+    if (report.status == client::DeliveryStatus::possibly_persisted) tally.possibly_persisted += report.record_count;
     shared.note_error(report.error);
     return;
   }
@@ -336,11 +338,13 @@ int main(int argc, char** argv) {
   for (auto& t : shared.tallies) {
     fs.records_sent += t->acked;
     fs.records_failed += t->failed;
+    fs.records_possibly_persisted += t->possibly_persisted;
     fs.bytes += t->bytes;
     generated = std::max<uint64_t>(generated, t->generated * threads);
   }
   fs.records_sent += shared.stray.acked;
   fs.records_failed += shared.stray.failed;
+  fs.records_possibly_persisted += shared.stray.possibly_persisted;
   fs.bytes += shared.stray.bytes;
   // Records neither acknowledged nor failed by now did not make it within the flush timeout.
   const uint64_t produced_total = [&] {
@@ -378,15 +382,13 @@ int main(int argc, char** argv) {
   }
 
   if (o.json) {
-    if (fs.records_failed) {
-      std::fprintf(stderr, "rawproduce: %llu records failed; first reason: %s\n",
-                   (unsigned long long)fs.records_failed, fs.first_error.c_str());
-    }
     std::printf("%s\n", rp::format_json(fs).c_str());
   } else {
     std::printf("%s\n%s", rp::format_total(fs).c_str(), rp::format_details(fs).c_str());
   }
   std::fflush(stdout);
-  if (fs.verify && !fs.verify->ok()) return 1;
+  // A record that failed for good fails the run.
+  for (const std::string& sentence : rp::failure_sentences(fs)) std::fprintf(stderr, "rawproduce: %s\n", sentence.c_str());
+  if (fs.records_failed || (fs.verify && !fs.verify->ok())) return 1;
   return 0;
 }

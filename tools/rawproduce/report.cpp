@@ -73,6 +73,19 @@ std::string format_details(const FinalStats& s) {
   return out;
 }
 
+std::vector<std::string> failure_sentences(const FinalStats& s) {
+  std::vector<std::string> out;
+  if (s.records_failed) {
+    std::string sentence = printf_string("%llu of %llu records failed", (unsigned long long)s.records_failed,
+                                         (unsigned long long)(s.records_sent + s.records_failed));
+    if (s.records_possibly_persisted) {
+      sentence += printf_string(" (%llu possibly persisted)", (unsigned long long)s.records_possibly_persisted);
+    }
+    out.push_back(sentence + "; the first: " + (s.first_error.empty() ? "unknown" : s.first_error));
+  }
+  return out;
+}
+
 std::string json_string(const std::string& text) {
   std::string out = "\"";
   for (unsigned char c : text) {
@@ -96,6 +109,7 @@ std::string format_json(const FinalStats& s) {
   std::string out = "{";
   out += "\"records_sent\":" + u(s.records_sent);
   out += ",\"records_failed\":" + u(s.records_failed);
+  if (s.records_failed) out += ",\"records_possibly_persisted\":" + u(s.records_possibly_persisted);
   out += ",\"records_per_sec\":" + fixed(s.records_per_sec(), 1);
   out += ",\"mb_per_sec\":" + fixed(s.mb_per_sec(), 3);
   out += ",\"elapsed_s\":" + fixed(s.seconds, 3);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "rawkafka/client/histogram.hpp"
 
@@ -34,7 +35,8 @@ struct VerifySummary {
 
 struct FinalStats {
   uint64_t records_sent = 0;    // acknowledged
-  uint64_t records_failed = 0;
+  uint64_t records_failed = 0;  // failed for good: refused, timed out, or not delivered when stopped
+  uint64_t records_possibly_persisted = 0;  // of records_failed: sent but never answered
   uint64_t bytes = 0;           // key + value bytes of acknowledged records
   double seconds = 0;
   client::LatencySnapshot latency;
@@ -61,6 +63,10 @@ std::string format_total(const FinalStats& s);
 std::string format_details(const FinalStats& s);
 // One JSON object (no trailing newline).
 std::string format_json(const FinalStats& s);
+
+// The sentences (each one line, no "rawproduce: " prefix) saying why a run failed: records that
+// failed for good, e.g. "1000 of 1000 records failed; the first: <reason>". Empty when none did.
+std::vector<std::string> failure_sentences(const FinalStats& s);
 
 // JSON string escaping (quotes included).
 std::string json_string(const std::string& text);

@@ -66,6 +66,25 @@ TEST_CASE("detail lines: failures, CPU per record, backend, verify") {
         std::string::npos);
 }
 
+TEST_CASE("a run whose records failed says so in one sentence: how many of how many, and the first reason") {
+  FinalStats s;
+  CHECK(failure_sentences(s).empty());
+  s.records_sent = 0;
+  s.records_failed = 1000;
+  s.first_error = "record of 2000000 bytes is larger than max.request.size (1048576)";
+  auto sentences = failure_sentences(s);
+  REQUIRE(sentences.size() == 1);
+  CHECK(sentences[0] ==
+        "1000 of 1000 records failed; the first: record of 2000000 bytes is larger than max.request.size (1048576)");
+  s.records_sent = 500;
+  s.records_failed = 20;
+  s.records_possibly_persisted = 5;
+  s.first_error = "REQUEST_TIMED_OUT";
+  CHECK(failure_sentences(s).at(0) == "20 of 520 records failed (5 possibly persisted); the first: REQUEST_TIMED_OUT");
+  // The summary lines stay as they were.
+  CHECK(format_details(s).find("20 records failed; first reason: REQUEST_TIMED_OUT\n") != std::string::npos);
+}
+
 TEST_CASE("--json prints one object with the documented fields") {
   FinalStats s;
   s.records_sent = 10;
@@ -87,7 +106,8 @@ TEST_CASE("--json prints one object with the documented fields") {
                             "\"mb_per_sec\":", "\"latency_ms\":{\"avg\":", "\"p50\":", "\"p95\":", "\"p99\":",
                             "\"p999\":", "\"client_cpu_ns_per_record\":", "\"backend\":\"asio\"",
                             "\"produce_version\":12", "\"threads\":2", "\"verify\":{\"ok\":false",
-                            "\"consumed\":9", "\"lost\":1", "\"duplicates\":0", "\"out_of_order\":0"}) {
+                            "\"consumed\":9", "\"lost\":1", "\"duplicates\":0", "\"out_of_order\":0",
+                            "\"records_possibly_persisted\":0"}) {
     CAPTURE(field);
     CHECK(j.find(field) != std::string::npos);
   }
