@@ -53,6 +53,8 @@ struct alignas(64) CoreTally {
   uint64_t possibly_persisted = 0;  // of failed
   uint64_t bytes = 0;
   uint64_t generated = 0;  // records this thread produced (sequence count)
+  // --verify only: the sequences acknowledged on this core (one call per record).
+  rp::SequenceSet acked_sequences;
 };
 
 thread_local CoreTally* t_tally = nullptr;
@@ -218,6 +220,19 @@ int main(int argc, char** argv) {
       count_delivery(shared, shared.stray, report);
     }
   });
+  if (o.verify) {
+    // Which records were acknowledged, to tell lost records from unacknowledged ones read back.
+    // The token given to produce() is the record's sequence.
+    producer->set_delivery_callback([&shared](const client::DeliveryReport& report) {
+      if (report.error_code != 0) return;
+      if (CoreTally* tally = t_tally) {
+        tally->acked_sequences.insert(report.user_token);
+      } else {
+        std::lock_guard lock(shared.stray_mutex);
+        shared.stray.acked_sequences.insert(report.user_token);
+      }
+    });
+  }
   g_producer = producer.get();
   struct sigaction sa {};
   sa.sa_handler = on_sigint;
@@ -371,14 +386,13 @@ int main(int argc, char** argv) {
   fs.interrupted = g_interrupted.load();
 
   if (o.verify) {
+    rp::SequenceSet acknowledged;
+    for (auto& t : shared.tallies) acknowledged.merge(t->acked_sequences);
+    acknowledged.merge(shared.stray.acked_sequences);
     rp::Verifier verifier(*pool, generated, threads, o.keys);
-    client::Fetcher fetcher(config.bootstrap_endpoints(), fo);
-    client::AdminResult r = fetcher.consume_all(
-        o.topic, [&](const client::ConsumedRecord& rec) { verifier.on_record(rec); }, std::chrono::minutes(5),
-        nullptr, &offsets_before);
-    rp::VerifySummary v = verifier.finish(fs.records_sent);
-    if (!r.ok()) v.error = r.message;
-    fs.verify = v;
+    const std::string why =
+        rp::read_back(config.bootstrap_endpoints(), fo, o.topic, offsets_before, fo.request_timeout, verifier);
+    fs.verify = why.empty() ? verifier.finish(acknowledged) : verifier.finish_incomplete(acknowledged.size(), why);
   }
 
   if (o.json) {

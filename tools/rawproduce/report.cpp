@@ -60,14 +60,20 @@ std::string format_details(const FinalStats& s) {
                        s.threads);
   if (s.verify) {
     const VerifySummary& v = *s.verify;
-    if (!v.error.empty()) {
-      out += "verify: FAILED to read back: " + v.error + "\n";
+    if (!v.complete) {
+      out += printf_string(
+          "verify: INCOMPLETE: %llu acknowledged, %llu consumed before the read stopped (none counted as lost), "
+          "%llu duplicates, %llu out of order, %llu corrupt: ",
+          (unsigned long long)v.expected, (unsigned long long)v.consumed, (unsigned long long)v.duplicates,
+          (unsigned long long)v.out_of_order, (unsigned long long)v.corrupt);
+      out += v.error + "\n";
     } else {
       out += printf_string(
-          "verify: %s: %llu acknowledged, %llu consumed, %llu lost, %llu duplicates, %llu out of order, %llu corrupt\n",
+          "verify: %s: %llu acknowledged, %llu consumed, %llu lost, %llu duplicates, %llu out of order, %llu corrupt, "
+          "%llu unacknowledged but present\n",
           v.ok() ? "OK" : "FAILED", (unsigned long long)v.expected, (unsigned long long)v.consumed,
           (unsigned long long)v.lost, (unsigned long long)v.duplicates, (unsigned long long)v.out_of_order,
-          (unsigned long long)v.corrupt);
+          (unsigned long long)v.corrupt, (unsigned long long)v.unacknowledged_present);
     }
   }
   return out;
@@ -82,6 +88,9 @@ std::vector<std::string> failure_sentences(const FinalStats& s) {
       sentence += printf_string(" (%llu possibly persisted)", (unsigned long long)s.records_possibly_persisted);
     }
     out.push_back(sentence + "; the first: " + (s.first_error.empty() ? "unknown" : s.first_error));
+  }
+  if (s.verify && !s.verify->complete) {
+    out.push_back("verification incomplete: " + s.verify->error + "; nothing is counted as lost");
   }
   return out;
 }
@@ -125,9 +134,13 @@ std::string format_json(const FinalStats& s) {
   if (!s.first_error.empty()) out += ",\"first_error\":" + json_string(s.first_error);
   if (s.verify) {
     const VerifySummary& v = *s.verify;
-    out += ",\"verify\":{\"ok\":" + std::string(v.ok() ? "true" : "false") + ",\"expected\":" + u(v.expected) +
-           ",\"consumed\":" + u(v.consumed) + ",\"lost\":" + u(v.lost) + ",\"duplicates\":" + u(v.duplicates) +
-           ",\"out_of_order\":" + u(v.out_of_order) + ",\"corrupt\":" + u(v.corrupt);
+    out += ",\"verify\":{\"ok\":" + std::string(v.ok() ? "true" : "false") +
+           ",\"complete\":" + std::string(v.complete ? "true" : "false") + ",\"expected\":" + u(v.expected) +
+           ",\"consumed\":" + u(v.consumed);
+    // Lost and present-though-unacknowledged are counts of a complete read only.
+    if (v.complete) out += ",\"lost\":" + u(v.lost) + ",\"unacknowledged_present\":" + u(v.unacknowledged_present);
+    out += ",\"duplicates\":" + u(v.duplicates) + ",\"out_of_order\":" + u(v.out_of_order) +
+           ",\"corrupt\":" + u(v.corrupt);
     if (!v.error.empty()) out += ",\"error\":" + json_string(v.error);
     out += "}";
   }

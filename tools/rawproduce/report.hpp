@@ -23,14 +23,18 @@ struct WindowStats {
 std::string format_window(const WindowStats& w);
 
 struct VerifySummary {
+  bool complete = true;       // every partition was read to its end (else `error` says why not)
   uint64_t expected = 0;      // records the broker acknowledged
   uint64_t consumed = 0;      // records of this run read back
-  uint64_t lost = 0;          // acknowledged but not read back
+  uint64_t lost = 0;          // acknowledged but absent from a complete read
+  uint64_t unacknowledged_present = 0;  // not acknowledged (failed, unanswered) yet read back: not errors
   uint64_t duplicates = 0;    // read back more than once
   uint64_t out_of_order = 0;  // a record behind an earlier one of the same producer thread in its partition
   uint64_t corrupt = 0;       // read back with a payload or mark that does not match what was sent
-  std::string error;          // set when reading back failed
-  bool ok() const { return error.empty() && lost == 0 && duplicates == 0 && out_of_order == 0 && corrupt == 0; }
+  std::string error;          // why reading back stopped early
+  bool ok() const {
+    return complete && error.empty() && lost == 0 && duplicates == 0 && out_of_order == 0 && corrupt == 0;
+  }
 };
 
 struct FinalStats {
@@ -65,7 +69,8 @@ std::string format_details(const FinalStats& s);
 std::string format_json(const FinalStats& s);
 
 // The sentences (each one line, no "rawproduce: " prefix) saying why a run failed: records that
-// failed for good, e.g. "1000 of 1000 records failed; the first: <reason>". Empty when none did.
+// failed for good, e.g. "1000 of 1000 records failed; the first: <reason>", and a read-back
+// that could not finish. Empty when neither happened.
 std::vector<std::string> failure_sentences(const FinalStats& s);
 
 // JSON string escaping (quotes included).
