@@ -49,7 +49,11 @@ std::string format_total(const FinalStats& s) {
 
 std::string format_details(const FinalStats& s) {
   std::string out;
-  if (s.interrupted) out += "interrupted: stopped producing and delivered what was held.\n";
+  if (s.abandoned) {
+    out += "interrupted twice: stopped waiting; records not yet answered count as failed.\n";
+  } else if (s.interrupted) {
+    out += "interrupted: stopped producing and delivered what was held.\n";
+  }
   if (s.records_failed) {
     out += printf_string("%llu records failed; first reason: %s\n", (unsigned long long)s.records_failed,
                          s.first_error.c_str());
@@ -131,6 +135,7 @@ std::string format_json(const FinalStats& s) {
   out += ",\"produce_version\":" + std::to_string(s.produce_version);
   out += ",\"threads\":" + std::to_string(s.threads);
   out += ",\"interrupted\":" + std::string(s.interrupted ? "true" : "false");
+  out += ",\"abandoned\":" + std::string(s.abandoned ? "true" : "false");
   if (!s.first_error.empty()) out += ",\"first_error\":" + json_string(s.first_error);
   if (s.verify) {
     const VerifySummary& v = *s.verify;

@@ -51,7 +51,8 @@ struct FinalStats {
   int produce_version = -1;
   unsigned threads = 0;
   std::string first_error;      // the first failure's reason
-  bool interrupted = false;
+  bool interrupted = false;     // Ctrl-C (or SIGTERM): stopped producing
+  bool abandoned = false;       // interrupted twice: stopped waiting for deliveries at once
   std::optional<VerifySummary> verify;
 
   double records_per_sec() const { return seconds > 0 ? double(records_sent) / seconds : 0; }

@@ -115,6 +115,14 @@ TEST_CASE("a read-back that could not finish is reported as incomplete, with not
   CHECK(failure_sentences(s).empty());
 }
 
+TEST_CASE("an abandoned run says it stopped waiting") {
+  FinalStats s;
+  s.interrupted = true;
+  s.abandoned = true;
+  CHECK(format_details(s).rfind("interrupted twice: stopped waiting", 0) == 0);
+  CHECK(format_json(s).find("\"interrupted\":true,\"abandoned\":true") != std::string::npos);
+}
+
 TEST_CASE("--json prints one object with the documented fields") {
   FinalStats s;
   s.records_sent = 10;
@@ -137,7 +145,8 @@ TEST_CASE("--json prints one object with the documented fields") {
                             "\"p999\":", "\"client_cpu_ns_per_record\":", "\"backend\":\"asio\"",
                             "\"produce_version\":12", "\"threads\":2", "\"verify\":{\"ok\":false",
                             "\"complete\":true", "\"consumed\":9", "\"lost\":1", "\"unacknowledged_present\":0",
-                            "\"duplicates\":0", "\"out_of_order\":0", "\"records_possibly_persisted\":0"}) {
+                            "\"duplicates\":0", "\"out_of_order\":0", "\"records_possibly_persisted\":0",
+                            "\"abandoned\":false"}) {
     CAPTURE(field);
     CHECK(j.find(field) != std::string::npos);
   }
