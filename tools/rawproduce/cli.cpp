@@ -225,8 +225,9 @@ kafka-producer-perf-test's format.
                              payloads (marks each record with a "rawproduce.seq" header)
   --help                     this text
 
-Exit status: 0 done, 1 the run failed (broker unreachable, missing topic, verify mismatch),
-2 bad usage.
+Exit status: 0 done, 1 the run failed (broker unreachable, missing topic, records failed,
+verify mismatch or incomplete), 2 bad usage, 130 interrupted twice (Ctrl-C: the first stops
+producing and waits up to 4 s for what is held, the second stops waiting at once).
 )";
 }
 

@@ -6,11 +6,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,13 +33,35 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// Ctrl-C (or SIGTERM): the first asks the run to stop producing and deliver what is held, for a
+// bounded time; the second abandons delivery at once. The handler only counts and asks the
+// producer to stop (async-signal-safe); the main thread, which blocks on nothing, does the rest.
+std::atomic<int> g_interrupts{0};
 std::atomic<bool> g_interrupted{false};
-client::Producer* g_producer = nullptr;
+std::atomic<client::Producer*> g_producer{nullptr};
 
-extern "C" void on_sigint(int) {
-  g_interrupted.store(true, std::memory_order_relaxed);
-  if (g_producer) g_producer->request_stop();
+extern "C" void on_signal(int) {
+  if (g_interrupts.fetch_add(1, std::memory_order_relaxed) == 0) {
+    g_interrupted.store(true, std::memory_order_relaxed);
+    if (client::Producer* p = g_producer.load()) p->request_stop();
+  }
 }
+
+// After the first interrupt: how long held records may take to be delivered, and how long the
+// --verify read-back may go without a record, so that the summary comes within seconds even when
+// the broker has stopped answering.
+constexpr std::chrono::milliseconds kInterruptedDeliveryWait{4000};
+constexpr std::chrono::milliseconds kInterruptedReadStall{3000};
+// Exit status after a second interrupt, as a shell reports a process ended by SIGINT.
+constexpr int kAbandonedExit = 130;
+
+// A counter written by one thread (or under a mutex) and read by any: plain loads and stores.
+struct Count {
+  std::atomic<uint64_t> value{0};
+  void add(uint64_t n) { value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+  void set(uint64_t n) { value.store(n, std::memory_order_relaxed); }
+  uint64_t get() const { return value.load(std::memory_order_relaxed); }
+};
 
 // Per-core delivery accounting, one update per batch. The batch delivery callback runs on core
 // threads; each thread finds its own block through a thread_local pointer, so nothing is shared
@@ -48,10 +72,13 @@ struct alignas(64) CoreTally {
   std::atomic<uint64_t> window_bytes{0};
   std::atomic<uint64_t> window_latency_sum_ns{0};
   std::atomic<uint64_t> window_latency_max_ns{0};
-  uint64_t acked = 0;
-  uint64_t failed = 0;
-  uint64_t bytes = 0;
-  uint64_t generated = 0;  // records this thread produced (sequence count)
+  Count acked;
+  Count failed;
+  Count possibly_persisted;  // of failed
+  Count bytes;
+  Count generated;  // records this thread produced (sequence count)
+  // --verify only: the sequences acknowledged on this core (one call per record).
+  rp::SequenceSet acked_sequences;
 };
 
 thread_local CoreTally* t_tally = nullptr;
@@ -65,23 +92,27 @@ struct Shared {
   std::mutex stray_mutex;
   std::mutex error_mutex;
   std::string first_error;
-  std::atomic<uint64_t> records_failed_sync{0};
 
   void note_error(std::string_view reason) {
     std::lock_guard lock(error_mutex);
     if (first_error.empty()) first_error = std::string(reason);
+  }
+  std::string error() {
+    std::lock_guard lock(error_mutex);
+    return first_error;
   }
 };
 
 // Bytes are key + value bytes, as perf-test counts them.
 void count_delivery(Shared& shared, CoreTally& tally, const client::BatchDeliveryReport& report) {
   if (report.error_code != 0) {
-    tally.failed += report.record_count;
+    tally.failed.add(report.record_count);
+    if (report.status == client::DeliveryStatus::possibly_persisted) tally.possibly_persisted.add(report.record_count);
     shared.note_error(report.error);
     return;
   }
-  tally.acked += report.record_count;
-  tally.bytes += report.payload_bytes;
+  tally.acked.add(report.record_count);
+  tally.bytes.add(report.payload_bytes);
   tally.window_records.fetch_add(report.record_count, std::memory_order_relaxed);
   tally.window_bytes.fetch_add(report.payload_bytes, std::memory_order_relaxed);
   tally.window_latency_sum_ns.fetch_add(report.latency_sum_ns, std::memory_order_relaxed);
@@ -89,6 +120,27 @@ void count_delivery(Shared& shared, CoreTally& tally, const client::BatchDeliver
     tally.window_latency_max_ns.store(report.latency_max_ns, std::memory_order_relaxed);
   }
 }
+
+// Work on a thread of its own, so that the main thread stays free to watch for interrupts. After a
+// second interrupt the process exits without waiting for it.
+class Background {
+ public:
+  explicit Background(std::function<void()> work)
+      : thread_([this, w = std::move(work)] {
+          w();
+          done_.store(true);
+        }) {}
+  ~Background() {
+    if (thread_.joinable()) thread_.join();
+  }
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  bool done() const { return done_.load(); }
+
+ private:
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
 
 double cpu_seconds(double& user, double& sys) {
   rusage ru{};
@@ -216,9 +268,22 @@ int main(int argc, char** argv) {
       count_delivery(shared, shared.stray, report);
     }
   });
-  g_producer = producer.get();
+  if (o.verify) {
+    // Which records were acknowledged, to tell lost records from unacknowledged ones read back.
+    // The token given to produce() is the record's sequence.
+    producer->set_delivery_callback([&shared](const client::DeliveryReport& report) {
+      if (report.error_code != 0) return;
+      if (CoreTally* tally = t_tally) {
+        tally->acked_sequences.insert(report.user_token);
+      } else {
+        std::lock_guard lock(shared.stray_mutex);
+        shared.stray.acked_sequences.insert(report.user_token);
+      }
+    });
+  }
+  g_producer.store(producer.get());
   struct sigaction sa {};
-  sa.sa_handler = on_sigint;
+  sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
@@ -259,7 +324,7 @@ int main(int argc, char** argv) {
   const uint64_t total = o.num_records.value_or(UINT64_MAX);
   const double per_thread_rate = o.throughput > 0 ? o.throughput / double(threads) : 0;
 
-  producer->run_on_cores([&](client::CoreProducer& core) {
+  auto body = [&](client::CoreProducer& core) {
     const unsigned index = core.core_index();
     CoreTally& tally = *shared.tallies[index % threads];
     t_tally = &tally;
@@ -276,6 +341,7 @@ int main(int argc, char** argv) {
     uint64_t k = 0;
     for (; k < share; ++k) {
       if ((k & 255) == 0) {
+        tally.generated.set(k);
         if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
         if (o.duration_s && Clock::now() >= deadline) break;
       }
@@ -297,96 +363,176 @@ int main(int argc, char** argv) {
         record.key = rawkafka::protocol::Bytes(reinterpret_cast<const uint8_t*>(key), n);
       }
       if (o.verify) rp::encode_sequence(seq, seq_bytes);
-      client::ProduceStatus st = core.produce(record, seq);
-      if (st != client::ProduceStatus::queued) {
-        ++tally.failed;
-        if (st == client::ProduceStatus::record_too_large) {
-          shared.note_error("record of " + std::to_string(record.value->size()) +
-                            " bytes is larger than max.request.size (" + std::to_string(config.max_request_size) +
-                            ")");
-        } else {
-          shared.note_error(std::string(client::to_string(st)));
-        }
-        if (st == client::ProduceStatus::closed) break;
+      const client::ProduceStatus st = core.produce(record, seq);
+      if (st == client::ProduceStatus::queued) continue;
+      // Closed: the run is being ended (after an interrupt); this record was never taken.
+      if (st == client::ProduceStatus::closed) break;
+      tally.failed.add(1);
+      if (st == client::ProduceStatus::record_too_large) {
+        shared.note_error("record of " + std::to_string(record.value->size()) +
+                          " bytes is larger than max.request.size (" + std::to_string(config.max_request_size) + ")");
+      } else {
+        shared.note_error(std::string(client::to_string(st)));
       }
     }
-    tally.generated = k;
-  });
+    tally.generated.set(k);
+  };
 
+  // The main thread watches; producing, closing and reading back run in the background. The first
+  // interrupt sets how long delivery may still take; the second abandons the run (abandon()).
+  bool interrupt_seen = false;
+  Clock::time_point interrupt_deadline = Clock::time_point::max();
+  const auto interrupted_wait =
+      std::min(std::chrono::milliseconds(config.delivery_timeout_ms), kInterruptedDeliveryWait);
+  std::optional<Clock::time_point> end;
+  double user1 = 0, sys1 = 0, cpu1 = 0;
+  auto stop_clock = [&] {
+    if (end) return;
+    end = Clock::now();
+    cpu1 = cpu_seconds(user1, sys1);
+  };
+
+  // What the run did so far; the records neither acknowledged nor failed count as failed with
+  // `unanswered_reason`.
+  auto summarize = [&](const std::string& unanswered_reason) {
+    rp::FinalStats fs;
+    uint64_t produced_total = 0;
+    auto add = [&](const CoreTally& t) {
+      fs.records_sent += t.acked.get();
+      fs.records_failed += t.failed.get();
+      fs.records_possibly_persisted += t.possibly_persisted.get();
+      fs.bytes += t.bytes.get();
+    };
+    for (auto& t : shared.tallies) {
+      add(*t);
+      produced_total += t->generated.get();
+    }
+    {
+      std::lock_guard lock(shared.stray_mutex);
+      add(shared.stray);
+    }
+    if (produced_total > fs.records_sent + fs.records_failed) {
+      const uint64_t unanswered = produced_total - fs.records_sent - fs.records_failed;
+      fs.records_failed += unanswered;
+      fs.records_possibly_persisted += unanswered;  // sent or not, nobody can say now
+      shared.note_error(std::to_string(unanswered) + " records " + unanswered_reason);
+    }
+    const client::ProducerStats pstats = producer->stats();
+    const auto until = end.value_or(Clock::now());
+    if (!end) cpu1 = cpu_seconds(user1, sys1);
+    fs.latency = pstats.latency;
+    fs.seconds = std::chrono::duration<double>(until - start).count();
+    fs.cpu_user_seconds = user1 - user0;
+    fs.cpu_sys_seconds = sys1 - sys0;
+    fs.cpu_seconds = cpu1 - cpu0;
+    fs.backend = std::string(rawkafka::io::to_string(pstats.backend));
+    fs.produce_version = pstats.produce_version;
+    fs.threads = threads;
+    fs.first_error = shared.error();
+    if (fs.first_error.empty() && !pstats.last_error.empty() && fs.records_failed) fs.first_error = pstats.last_error;
+    fs.interrupted = g_interrupted.load();
+    return fs;
+  };
+
+  auto print = [&](const rp::FinalStats& fs) {
+    if (o.json) {
+      std::printf("%s\n", rp::format_json(fs).c_str());
+    } else {
+      std::printf("%s\n%s", rp::format_total(fs).c_str(), rp::format_details(fs).c_str());
+    }
+    std::fflush(stdout);
+    for (const std::string& sentence : rp::failure_sentences(fs)) std::fprintf(stderr, "rawproduce: %s\n", sentence.c_str());
+    std::fflush(stderr);
+  };
+
+  // Interrupted twice: stop waiting for anything, say what is known, and exit.
+  auto abandon = [&] {
+    stop_clock();
+    done.store(true);
+    rp::FinalStats fs = summarize("were not answered when interrupted twice");
+    fs.abandoned = true;
+    if (o.verify && !fs.verify) {
+      rp::VerifySummary v;
+      v.complete = false;
+      v.expected = fs.records_sent;
+      v.error = "not read back: interrupted twice";
+      fs.verify = v;
+    }
+    print(fs);
+    std::_Exit(kAbandonedExit);
+  };
+
+  auto watch_interrupts = [&] {
+    const int n = g_interrupts.load(std::memory_order_relaxed);
+    if (n >= 1 && !interrupt_seen) {
+      interrupt_seen = true;
+      interrupt_deadline = Clock::now() + interrupted_wait;
+    }
+    if (n >= 2) abandon();
+  };
+  auto wait_for = [&](const auto& finished, const std::function<void()>& meanwhile) {
+    while (!finished()) {
+      watch_interrupts();
+      if (meanwhile) meanwhile();
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  };
+
+  // Closing delivers what is held, or fails it at once when the wait is over: close(0) also
+  // unblocks a body waiting for buffer memory that a stalled broker never frees.
+  std::optional<Background> closing;
+  auto start_closing = [&](std::string_view why) {
+    if (closing) return;
+    stop_clock();
+    if (!why.empty()) shared.note_error(why);
+    closing.emplace([&] { producer->close(std::chrono::milliseconds(0)); });
+  };
+  const std::string wait_over = "not delivered within " + std::to_string(interrupted_wait.count()) +
+                                " ms of the interrupt";
+  {
+    Background producing([&] { producer->run_on_cores(body); });
+    wait_for([&] { return producing.done(); }, [&] {
+      if (interrupt_seen && Clock::now() >= interrupt_deadline) start_closing(wait_over);
+    });
+  }
   // Deliver what is held: the whole delivery timeout normally, a bounded wait when interrupted.
-  const auto flush_timeout = g_interrupted.load()
-                                 ? std::chrono::milliseconds(std::min<int64_t>(config.delivery_timeout_ms, 10000))
-                                 : std::chrono::milliseconds(config.delivery_timeout_ms);
-  producer->flush(flush_timeout);
-  const auto end = Clock::now();
-  double user1 = 0, sys1 = 0;
-  const double cpu1 = cpu_seconds(user1, sys1);
-  client::ProducerStats pstats = producer->stats();
-  producer->close(std::chrono::milliseconds(1000));
-  // Latencies of every acknowledged record, those acknowledged while closing included (as the
-  // tallies below include them).
-  const client::LatencySnapshot latency = producer->stats().latency;
-  g_producer = nullptr;
+  if (!closing) {
+    const auto flush_deadline = Clock::now() + std::chrono::milliseconds(config.delivery_timeout_ms);
+    while (!producer->flush(std::chrono::milliseconds(50))) {
+      watch_interrupts();
+      if (Clock::now() >= std::min(flush_deadline, interrupt_deadline)) break;
+    }
+    watch_interrupts();
+    const bool over = interrupt_seen && Clock::now() >= interrupt_deadline;
+    start_closing(over ? std::string_view(wait_over) : std::string_view());
+  }
+  wait_for([&] { return closing->done(); }, nullptr);
+  rp::FinalStats fs = summarize("were not delivered within " + std::to_string(config.delivery_timeout_ms) + " ms");
+
+  if (o.verify) {
+    rp::SequenceSet acknowledged;
+    uint64_t generated = 0;
+    for (auto& t : shared.tallies) {
+      acknowledged.merge(t->acked_sequences);
+      generated = std::max<uint64_t>(generated, t->generated.get() * threads);
+    }
+    acknowledged.merge(shared.stray.acked_sequences);
+    rp::Verifier verifier(*pool, generated, threads, o.keys);
+    const auto stall = interrupt_seen ? std::min(fo.request_timeout, kInterruptedReadStall) : fo.request_timeout;
+    std::string why;
+    {
+      Background reading([&] {
+        why = rp::read_back(config.bootstrap_endpoints(), fo, o.topic, offsets_before, stall, verifier);
+      });
+      wait_for([&] { return reading.done(); }, nullptr);
+    }
+    fs.verify = why.empty() ? verifier.finish(acknowledged) : verifier.finish_incomplete(acknowledged.size(), why);
+  }
+  g_producer.store(nullptr);
   done.store(true);
   reporter.join();
 
-  // ---- summary ----
-  rp::FinalStats fs;
-  uint64_t generated = 0;
-  for (auto& t : shared.tallies) {
-    fs.records_sent += t->acked;
-    fs.records_failed += t->failed;
-    fs.bytes += t->bytes;
-    generated = std::max<uint64_t>(generated, t->generated * threads);
-  }
-  fs.records_sent += shared.stray.acked;
-  fs.records_failed += shared.stray.failed;
-  fs.bytes += shared.stray.bytes;
-  // Records neither acknowledged nor failed by now did not make it within the flush timeout.
-  const uint64_t produced_total = [&] {
-    uint64_t n = 0;
-    for (auto& t : shared.tallies) n += t->generated;
-    return n;
-  }();
-  if (produced_total > fs.records_sent + fs.records_failed) {
-    const uint64_t undelivered = produced_total - fs.records_sent - fs.records_failed;
-    fs.records_failed += undelivered;
-    shared.note_error(std::to_string(undelivered) + " records were not delivered within " +
-                      std::to_string(flush_timeout.count()) + " ms");
-  }
-  fs.latency = latency;
-  fs.seconds = std::chrono::duration<double>(end - start).count();
-  fs.cpu_user_seconds = user1 - user0;
-  fs.cpu_sys_seconds = sys1 - sys0;
-  fs.cpu_seconds = cpu1 - cpu0;
-  fs.backend = std::string(rawkafka::io::to_string(pstats.backend));
-  fs.produce_version = pstats.produce_version;
-  fs.threads = threads;
-  fs.first_error = shared.first_error;
-  if (fs.first_error.empty() && !pstats.last_error.empty() && fs.records_failed) fs.first_error = pstats.last_error;
-  fs.interrupted = g_interrupted.load();
-
-  if (o.verify) {
-    rp::Verifier verifier(*pool, generated, threads, o.keys);
-    client::Fetcher fetcher(config.bootstrap_endpoints(), fo);
-    client::AdminResult r = fetcher.consume_all(
-        o.topic, [&](const client::ConsumedRecord& rec) { verifier.on_record(rec); }, std::chrono::minutes(5),
-        nullptr, &offsets_before);
-    rp::VerifySummary v = verifier.finish(fs.records_sent);
-    if (!r.ok()) v.error = r.message;
-    fs.verify = v;
-  }
-
-  if (o.json) {
-    if (fs.records_failed) {
-      std::fprintf(stderr, "rawproduce: %llu records failed; first reason: %s\n",
-                   (unsigned long long)fs.records_failed, fs.first_error.c_str());
-    }
-    std::printf("%s\n", rp::format_json(fs).c_str());
-  } else {
-    std::printf("%s\n%s", rp::format_total(fs).c_str(), rp::format_details(fs).c_str());
-  }
-  std::fflush(stdout);
-  if (fs.verify && !fs.verify->ok()) return 1;
-  return 0;
+  print(fs);
+  if (!fs.records_failed && (!fs.verify || fs.verify->ok())) return 0;
+  return 1;
 }

@@ -49,7 +49,11 @@ std::string format_total(const FinalStats& s) {
 
 std::string format_details(const FinalStats& s) {
   std::string out;
-  if (s.interrupted) out += "interrupted: stopped producing and delivered what was held.\n";
+  if (s.abandoned) {
+    out += "interrupted twice: stopped waiting; records not yet answered count as failed.\n";
+  } else if (s.interrupted) {
+    out += "interrupted: stopped producing and delivered what was held.\n";
+  }
   if (s.records_failed) {
     out += printf_string("%llu records failed; first reason: %s\n", (unsigned long long)s.records_failed,
                          s.first_error.c_str());
@@ -60,15 +64,37 @@ std::string format_details(const FinalStats& s) {
                        s.threads);
   if (s.verify) {
     const VerifySummary& v = *s.verify;
-    if (!v.error.empty()) {
-      out += "verify: FAILED to read back: " + v.error + "\n";
+    if (!v.complete) {
+      out += printf_string(
+          "verify: INCOMPLETE: %llu acknowledged, %llu consumed before the read stopped (none counted as lost), "
+          "%llu duplicates, %llu out of order, %llu corrupt: ",
+          (unsigned long long)v.expected, (unsigned long long)v.consumed, (unsigned long long)v.duplicates,
+          (unsigned long long)v.out_of_order, (unsigned long long)v.corrupt);
+      out += v.error + "\n";
     } else {
       out += printf_string(
-          "verify: %s: %llu acknowledged, %llu consumed, %llu lost, %llu duplicates, %llu out of order, %llu corrupt\n",
+          "verify: %s: %llu acknowledged, %llu consumed, %llu lost, %llu duplicates, %llu out of order, %llu corrupt, "
+          "%llu unacknowledged but present\n",
           v.ok() ? "OK" : "FAILED", (unsigned long long)v.expected, (unsigned long long)v.consumed,
           (unsigned long long)v.lost, (unsigned long long)v.duplicates, (unsigned long long)v.out_of_order,
-          (unsigned long long)v.corrupt);
+          (unsigned long long)v.corrupt, (unsigned long long)v.unacknowledged_present);
     }
+  }
+  return out;
+}
+
+std::vector<std::string> failure_sentences(const FinalStats& s) {
+  std::vector<std::string> out;
+  if (s.records_failed) {
+    std::string sentence = printf_string("%llu of %llu records failed", (unsigned long long)s.records_failed,
+                                         (unsigned long long)(s.records_sent + s.records_failed));
+    if (s.records_possibly_persisted) {
+      sentence += printf_string(" (%llu possibly persisted)", (unsigned long long)s.records_possibly_persisted);
+    }
+    out.push_back(sentence + "; the first: " + (s.first_error.empty() ? "unknown" : s.first_error));
+  }
+  if (s.verify && !s.verify->complete) {
+    out.push_back("verification incomplete: " + s.verify->error + "; nothing is counted as lost");
   }
   return out;
 }
@@ -96,6 +122,7 @@ std::string format_json(const FinalStats& s) {
   std::string out = "{";
   out += "\"records_sent\":" + u(s.records_sent);
   out += ",\"records_failed\":" + u(s.records_failed);
+  if (s.records_failed) out += ",\"records_possibly_persisted\":" + u(s.records_possibly_persisted);
   out += ",\"records_per_sec\":" + fixed(s.records_per_sec(), 1);
   out += ",\"mb_per_sec\":" + fixed(s.mb_per_sec(), 3);
   out += ",\"elapsed_s\":" + fixed(s.seconds, 3);
@@ -108,12 +135,17 @@ std::string format_json(const FinalStats& s) {
   out += ",\"produce_version\":" + std::to_string(s.produce_version);
   out += ",\"threads\":" + std::to_string(s.threads);
   out += ",\"interrupted\":" + std::string(s.interrupted ? "true" : "false");
+  out += ",\"abandoned\":" + std::string(s.abandoned ? "true" : "false");
   if (!s.first_error.empty()) out += ",\"first_error\":" + json_string(s.first_error);
   if (s.verify) {
     const VerifySummary& v = *s.verify;
-    out += ",\"verify\":{\"ok\":" + std::string(v.ok() ? "true" : "false") + ",\"expected\":" + u(v.expected) +
-           ",\"consumed\":" + u(v.consumed) + ",\"lost\":" + u(v.lost) + ",\"duplicates\":" + u(v.duplicates) +
-           ",\"out_of_order\":" + u(v.out_of_order) + ",\"corrupt\":" + u(v.corrupt);
+    out += ",\"verify\":{\"ok\":" + std::string(v.ok() ? "true" : "false") +
+           ",\"complete\":" + std::string(v.complete ? "true" : "false") + ",\"expected\":" + u(v.expected) +
+           ",\"consumed\":" + u(v.consumed);
+    // Lost and present-though-unacknowledged are counts of a complete read only.
+    if (v.complete) out += ",\"lost\":" + u(v.lost) + ",\"unacknowledged_present\":" + u(v.unacknowledged_present);
+    out += ",\"duplicates\":" + u(v.duplicates) + ",\"out_of_order\":" + u(v.out_of_order) +
+           ",\"corrupt\":" + u(v.corrupt);
     if (!v.error.empty()) out += ",\"error\":" + json_string(v.error);
     out += "}";
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "rawkafka/client/histogram.hpp"
 
@@ -22,19 +23,24 @@ struct WindowStats {
 std::string format_window(const WindowStats& w);
 
 struct VerifySummary {
+  bool complete = true;       // every partition was read to its end (else `error` says why not)
   uint64_t expected = 0;      // records the broker acknowledged
   uint64_t consumed = 0;      // records of this run read back
-  uint64_t lost = 0;          // acknowledged but not read back
+  uint64_t lost = 0;          // acknowledged but absent from a complete read
+  uint64_t unacknowledged_present = 0;  // not acknowledged (failed, unanswered) yet read back: not errors
   uint64_t duplicates = 0;    // read back more than once
   uint64_t out_of_order = 0;  // a record behind an earlier one of the same producer thread in its partition
   uint64_t corrupt = 0;       // read back with a payload or mark that does not match what was sent
-  std::string error;          // set when reading back failed
-  bool ok() const { return error.empty() && lost == 0 && duplicates == 0 && out_of_order == 0 && corrupt == 0; }
+  std::string error;          // why reading back stopped early
+  bool ok() const {
+    return complete && error.empty() && lost == 0 && duplicates == 0 && out_of_order == 0 && corrupt == 0;
+  }
 };
 
 struct FinalStats {
   uint64_t records_sent = 0;    // acknowledged
-  uint64_t records_failed = 0;
+  uint64_t records_failed = 0;  // failed for good: refused, timed out, or not delivered when stopped
+  uint64_t records_possibly_persisted = 0;  // of records_failed: sent but never answered
   uint64_t bytes = 0;           // key + value bytes of acknowledged records
   double seconds = 0;
   client::LatencySnapshot latency;
@@ -45,7 +51,8 @@ struct FinalStats {
   int produce_version = -1;
   unsigned threads = 0;
   std::string first_error;      // the first failure's reason
-  bool interrupted = false;
+  bool interrupted = false;     // Ctrl-C (or SIGTERM): stopped producing
+  bool abandoned = false;       // interrupted twice: stopped waiting for deliveries at once
   std::optional<VerifySummary> verify;
 
   double records_per_sec() const { return seconds > 0 ? double(records_sent) / seconds : 0; }
@@ -61,6 +68,11 @@ std::string format_total(const FinalStats& s);
 std::string format_details(const FinalStats& s);
 // One JSON object (no trailing newline).
 std::string format_json(const FinalStats& s);
+
+// The sentences (each one line, no "rawproduce: " prefix) saying why a run failed: records that
+// failed for good, e.g. "1000 of 1000 records failed; the first: <reason>", and a read-back
+// that could not finish. Empty when neither happened.
+std::vector<std::string> failure_sentences(const FinalStats& s);
 
 // JSON string escaping (quotes included).
 std::string json_string(const std::string& text);

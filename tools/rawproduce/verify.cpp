@@ -1,7 +1,9 @@
 #include "verify.hpp"
 
+#include <bit>
 #include <charconv>
 #include <cstring>
+#include <map>
 
 namespace rawkafka::rawproduce {
 
@@ -12,12 +14,22 @@ size_t format_key(uint64_t i, char* buf) {
   return size_t(end - buf);
 }
 
+void SequenceSet::merge(const SequenceSet& other) {
+  if (other.words_.size() > words_.size()) words_.resize(other.words_.size());
+  for (size_t i = 0; i < other.words_.size(); ++i) words_[i] |= other.words_[i];
+}
+
+uint64_t SequenceSet::size() const {
+  uint64_t n = 0;
+  for (uint64_t w : words_) n += uint64_t(std::popcount(w));
+  return n;
+}
+
 Verifier::Verifier(const PayloadPool& pool, uint64_t generated, unsigned threads, uint64_t keys)
     : pool_(pool),
       generated_(generated),
       threads_(threads ? threads : 1),
-      keys_(keys),
-      seen_((generated + 63) / 64, 0) {}
+      keys_(keys) {}
 
 void Verifier::on_record(const client::ConsumedRecord& record) {
   ++summary_.consumed;
@@ -53,12 +65,10 @@ void Verifier::on_record(const client::ConsumedRecord& record) {
     ++summary_.corrupt;
     return;
   }
-  uint64_t& word = seen_[seq / 64];
-  const uint64_t bit = uint64_t(1) << (seq % 64);
-  if (word & bit) {
+  if (seen_.contains(seq)) {
     ++summary_.duplicates;
   } else {
-    word |= bit;
+    seen_.insert(seq);
     ++unique_;
   }
   // Within a partition, one producer thread's records must keep their order.
@@ -73,11 +83,58 @@ void Verifier::on_record(const client::ConsumedRecord& record) {
   }
 }
 
-VerifySummary Verifier::finish(uint64_t acknowledged) const {
+VerifySummary Verifier::finish(const SequenceSet& acknowledged) const {
   VerifySummary s = summary_;
-  s.expected = acknowledged;
-  s.lost = acknowledged > unique_ ? acknowledged - unique_ : 0;
+  s.complete = true;
+  s.expected = acknowledged.size();
+  const auto& acked = acknowledged.words();
+  const auto& seen = seen_.words();
+  for (size_t i = 0; i < std::max(acked.size(), seen.size()); ++i) {
+    const uint64_t a = i < acked.size() ? acked[i] : 0;
+    const uint64_t r = i < seen.size() ? seen[i] : 0;
+    s.lost += uint64_t(std::popcount(a & ~r));
+    s.unacknowledged_present += uint64_t(std::popcount(r & ~a));
+  }
   return s;
+}
+
+VerifySummary Verifier::finish_incomplete(uint64_t acknowledged, std::string why) const {
+  VerifySummary s = summary_;
+  s.complete = false;
+  s.expected = acknowledged;
+  s.error = std::move(why);
+  return s;
+}
+
+std::string read_back(const std::vector<io::Endpoint>& bootstrap, client::FetcherOptions options,
+                      std::string_view topic, const std::vector<client::PartitionOffsets>& before,
+                      std::chrono::milliseconds stall, Verifier& verifier) {
+  options.request_timeout = std::min(options.request_timeout, stall);
+  std::vector<client::PartitionOffsets> from = before;
+  std::map<int32_t, int64_t> next;  // partition -> the offset after the last record read
+  while (true) {
+    uint64_t records = 0;
+    client::Fetcher fetcher(bootstrap, options);
+    client::AdminResult r = fetcher.consume_all(
+        topic,
+        [&](const client::ConsumedRecord& record) {
+          verifier.on_record(record);
+          next[record.partition] = record.offset + 1;
+          ++records;
+        },
+        stall, nullptr, &from);
+    if (r.ok()) return {};
+    // Out of time while records were still coming: go on from where this read got to.
+    if (r.error != client::AdminError::timed_out || records == 0) {
+      return "could not read topic '" + std::string(topic) + "' back: " + r.message;
+    }
+    for (const auto& [partition, offset] : next) {
+      auto it = std::find_if(from.begin(), from.end(),
+                             [&](const client::PartitionOffsets& o) { return o.partition == partition; });
+      if (it == from.end()) it = from.insert(from.end(), client::PartitionOffsets{partition, 0, 0});
+      it->latest = std::max(it->latest, offset);
+    }
+  }
 }
 
 }  // namespace rawkafka::rawproduce

@@ -10,51 +10,15 @@
 #include <string>
 
 #include "integration.hpp"
+#include "own_brokers.hpp"
 
 using rawkafka::testing::json_number;
+using rawkafka::testing::OwnBrokers;
 using rawkafka::testing::run_command;
 using rawkafka::testing::shell_quote;
 using rawkafka::testing::unique_topic;
 
 namespace {
-
-std::string kafka_local() {
-  return shell_quote(rawkafka::testing::source_dir() + "/scripts/kafka-local");
-}
-
-// A kafka-local instance of its own, stopped (and its data removed) however the test ends.
-class OwnBrokers {
- public:
-  OwnBrokers(int nodes, int port, std::string name)
-      : where_(" --port " + std::to_string(port) + " --name " + name),
-        state_(rawkafka::testing::source_dir() + "/.cache/kafka-local/" + name + "-" +
-               std::to_string(port)) {
-    run_command(kafka_local() + " stop" + where_ + " >/dev/null 2>&1");  // an aborted run's
-    auto r = run_command(kafka_local() + " start --nodes " + std::to_string(nodes) + where_, true);
-    INFO(r.output);
-    REQUIRE(r.exit_code == 0);
-    std::string out = r.output;
-    while (!out.empty() && out.back() == '\n') out.pop_back();
-    bootstrap_ = out.substr(out.rfind('\n') + 1);  // the last line
-  }
-  ~OwnBrokers() { run_command(kafka_local() + " stop" + where_ + " >/dev/null 2>&1"); }
-  OwnBrokers(const OwnBrokers&) = delete;
-  OwnBrokers& operator=(const OwnBrokers&) = delete;
-
-  const std::string& bootstrap() const { return bootstrap_; }
-  // Shell commands: stop keeping the data, start again on it, kill node i at once.
-  std::string stop_keeping() const { return kafka_local() + " stop --keep" + where_; }
-  std::string start_again() const { return kafka_local() + " start --keep" + where_; }
-  std::string kill_node(int i) const {
-    return "kill -KILL $(cat " + shell_quote(state_ + "/node-" + std::to_string(i) + "/kafka.pid") +
-           ")";
-  }
-
- private:
-  std::string where_;
-  std::string state_;
-  std::string bootstrap_;
-};
 
 // Runs an idempotent acks=all rawproduce of 600,000 records at 50,000 a second (12 s of
 // producing, plus the time the brokers are away), does `disruption` a few seconds in, and

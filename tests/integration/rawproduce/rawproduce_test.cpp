@@ -221,28 +221,36 @@ TEST_CASE("a missing topic without --partitions is a clear error (exit 1)") {
                         "' does not exist; pass --partitions and --replication-factor to create it\n");
 }
 
-TEST_CASE("records over max.request.size fail with the reason while the run completes") {
+TEST_CASE("records over max.request.size fail with the reason; the run completes and exits 1") {
   const std::string topic = unique_topic("rawproduce-large");
   auto r = run_command(rawproduce() + " --bootstrap-server " + shell_quote(bootstrap()) + " --topic " + topic +
-                       " --partitions 1 --replication-factor 1 --num-records 5 --record-size 2000000 --json");
+                           " --partitions 1 --replication-factor 1 --num-records 5 --record-size 2000000 --json",
+                       true);
   INFO(r.output);
-  CHECK(r.exit_code == 0);
-  const std::string json = last_line(r.output);
+  CHECK(r.exit_code == 1);
+  const size_t report = r.output.find("{\"records_sent\"");
+  REQUIRE(report != std::string::npos);
+  const std::string json = r.output.substr(report, r.output.find('\n', report) - report);
   CHECK(json_number(json, "records_failed") == 5);
   CHECK(json_number(json, "records_sent") == 0);
   CHECK(json.find("max.request.size") != std::string::npos);
+  // One sentence on stderr: how many of how many, and the first reason.
+  CHECK(r.output.find("\nrawproduce: 5 of 5 records failed; the first: record of 2000000 bytes is larger than "
+                      "max.request.size (1048576)\n") != std::string::npos);
 }
 
-TEST_CASE("records over the broker's limit fail with the broker's reason while the run completes") {
+TEST_CASE("records over the broker's limit fail with the broker's reason; the run completes and exits 1") {
   const std::string topic = unique_topic("rawproduce-broker-limit");
   // max.request.size above the broker's message.max.bytes (1 MB): the broker refuses them.
   auto r = run_command(rawproduce() + " --bootstrap-server " + shell_quote(bootstrap()) + " --topic " + topic +
-                       " --partitions 1 --replication-factor 1 --num-records 5 --record-size 2000000"
-                       " --producer-props max.request.size=5000000 acks=1");
+                           " --partitions 1 --replication-factor 1 --num-records 5 --record-size 2000000"
+                           " --producer-props max.request.size=5000000 acks=1",
+                       true);
   INFO(r.output);
-  CHECK(r.exit_code == 0);
+  CHECK(r.exit_code == 1);
   CHECK(r.output.find("0 records sent,") == 0);
   CHECK(r.output.find("5 records failed; first reason: MESSAGE_TOO_LARGE") != std::string::npos);
+  CHECK(r.output.find("\nrawproduce: 5 of 5 records failed; the first: MESSAGE_TOO_LARGE") != std::string::npos);
 }
 
 TEST_CASE("Ctrl-C stops producing, delivers what is held and prints the summary") {

@@ -62,8 +62,65 @@ TEST_CASE("detail lines: failures, CPU per record, backend, verify") {
   CHECK(d.find("2 records failed; first reason: MESSAGE_TOO_LARGE") != std::string::npos);
   CHECK(d.find("client CPU: 500.0 ns/record") != std::string::npos);
   CHECK(d.find("backend: uring, produce version: 11, threads: 1") != std::string::npos);
-  CHECK(d.find("verify: OK: 1000 acknowledged, 1000 consumed, 0 lost, 0 duplicates, 0 out of order, 0 corrupt") !=
+  CHECK(d.find("verify: OK: 1000 acknowledged, 1000 consumed, 0 lost, 0 duplicates, 0 out of order, 0 corrupt, "
+               "0 unacknowledged but present") != std::string::npos);
+}
+
+TEST_CASE("a run whose records failed says so in one sentence: how many of how many, and the first reason") {
+  FinalStats s;
+  CHECK(failure_sentences(s).empty());
+  s.records_sent = 0;
+  s.records_failed = 1000;
+  s.first_error = "record of 2000000 bytes is larger than max.request.size (1048576)";
+  auto sentences = failure_sentences(s);
+  REQUIRE(sentences.size() == 1);
+  CHECK(sentences[0] ==
+        "1000 of 1000 records failed; the first: record of 2000000 bytes is larger than max.request.size (1048576)");
+  s.records_sent = 500;
+  s.records_failed = 20;
+  s.records_possibly_persisted = 5;
+  s.first_error = "REQUEST_TIMED_OUT";
+  CHECK(failure_sentences(s).at(0) == "20 of 520 records failed (5 possibly persisted); the first: REQUEST_TIMED_OUT");
+  // The summary lines stay as they were.
+  CHECK(format_details(s).find("20 records failed; first reason: REQUEST_TIMED_OUT\n") != std::string::npos);
+}
+
+TEST_CASE("a read-back that could not finish is reported as incomplete, with nothing lost") {
+  FinalStats s;
+  s.records_sent = 100;
+  VerifySummary v;
+  v.complete = false;
+  v.expected = 100;
+  v.consumed = 40;
+  v.error = "could not read topic 't' back: no ApiVersions response from 127.0.0.1:1 within 3000 ms";
+  s.verify = v;
+  const std::string j = format_json(s);
+  CHECK(j.find("\"verify\":{\"ok\":false,\"complete\":false,\"expected\":100,\"consumed\":40,") != std::string::npos);
+  CHECK(j.find("\"lost\"") == std::string::npos);
+  CHECK(j.find("\"unacknowledged_present\"") == std::string::npos);
+  CHECK(j.find("\"error\":\"could not read topic 't' back: no ApiVersions") != std::string::npos);
+  const std::string d = format_details(s);
+  CHECK(d.find("verify: INCOMPLETE: 100 acknowledged, 40 consumed before the read stopped (none counted as lost)") !=
         std::string::npos);
+  auto sentences = failure_sentences(s);
+  REQUIRE(sentences.size() == 1);
+  CHECK(sentences[0] ==
+        "verification incomplete: could not read topic 't' back: no ApiVersions response from 127.0.0.1:1 within "
+        "3000 ms; nothing is counted as lost");
+  // A complete read lists both counts.
+  s.verify->complete = true;
+  s.verify->error.clear();
+  s.verify->lost = 60;
+  CHECK(format_json(s).find("\"lost\":60,\"unacknowledged_present\":0") != std::string::npos);
+  CHECK(failure_sentences(s).empty());
+}
+
+TEST_CASE("an abandoned run says it stopped waiting") {
+  FinalStats s;
+  s.interrupted = true;
+  s.abandoned = true;
+  CHECK(format_details(s).rfind("interrupted twice: stopped waiting", 0) == 0);
+  CHECK(format_json(s).find("\"interrupted\":true,\"abandoned\":true") != std::string::npos);
 }
 
 TEST_CASE("--json prints one object with the documented fields") {
@@ -87,7 +144,9 @@ TEST_CASE("--json prints one object with the documented fields") {
                             "\"mb_per_sec\":", "\"latency_ms\":{\"avg\":", "\"p50\":", "\"p95\":", "\"p99\":",
                             "\"p999\":", "\"client_cpu_ns_per_record\":", "\"backend\":\"asio\"",
                             "\"produce_version\":12", "\"threads\":2", "\"verify\":{\"ok\":false",
-                            "\"consumed\":9", "\"lost\":1", "\"duplicates\":0", "\"out_of_order\":0"}) {
+                            "\"complete\":true", "\"consumed\":9", "\"lost\":1", "\"unacknowledged_present\":0",
+                            "\"duplicates\":0", "\"out_of_order\":0", "\"records_possibly_persisted\":0",
+                            "\"abandoned\":false"}) {
     CAPTURE(field);
     CHECK(j.find(field) != std::string::npos);
   }

@@ -1,0 +1,47 @@
+#pragma once
+// A scripts/kafka-local instance of a test's own (its own port, below the ephemeral range like
+// the shared ones), for tests that disrupt their brokers: stopped, and its data removed, however
+// the test ends.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "integration.hpp"
+
+namespace rawkafka::testing {
+
+inline std::string kafka_local() { return shell_quote(source_dir() + "/scripts/kafka-local"); }
+
+class OwnBrokers {
+ public:
+  OwnBrokers(int nodes, int port, std::string name)
+      : where_(" --port " + std::to_string(port) + " --name " + name),
+        state_(source_dir() + "/.cache/kafka-local/" + name + "-" + std::to_string(port)) {
+    run_command(kafka_local() + " stop" + where_ + " >/dev/null 2>&1");  // an aborted run's
+    auto r = run_command(kafka_local() + " start --nodes " + std::to_string(nodes) + where_, true);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    std::string out = r.output;
+    while (!out.empty() && out.back() == '\n') out.pop_back();
+    bootstrap_ = out.substr(out.rfind('\n') + 1);  // the last line
+  }
+  ~OwnBrokers() { run_command(kafka_local() + " stop" + where_ + " >/dev/null 2>&1"); }
+  OwnBrokers(const OwnBrokers&) = delete;
+  OwnBrokers& operator=(const OwnBrokers&) = delete;
+
+  const std::string& bootstrap() const { return bootstrap_; }
+  // Shell commands: stop keeping the data, start again on it, kill node i at once.
+  std::string stop_keeping() const { return kafka_local() + " stop --keep" + where_; }
+  std::string start_again() const { return kafka_local() + " start --keep" + where_; }
+  std::string kill_node(int i, const char* signal = "KILL") const {
+    return std::string("kill -") + signal + " $(cat " +
+           shell_quote(state_ + "/node-" + std::to_string(i) + "/kafka.pid") + ")";
+  }
+
+ private:
+  std::string where_;
+  std::string state_;
+  std::string bootstrap_;
+};
+
+}  // namespace rawkafka::testing
