@@ -365,8 +365,13 @@ int main(int argc, char** argv) {
       if (o.verify) rp::encode_sequence(seq, seq_bytes);
       const client::ProduceStatus st = core.produce(record, seq);
       if (st == client::ProduceStatus::queued) continue;
-      // Closed: the run is being ended (after an interrupt); this record was never taken.
+      // Closed, or a wait for buffer memory ended by the interrupt: the run is being ended and
+      // this record was never taken.
       if (st == client::ProduceStatus::closed) break;
+      if (st == client::ProduceStatus::buffer_full &&
+          (core.stopping() || g_interrupted.load(std::memory_order_relaxed))) {
+        break;
+      }
       tally.failed.add(1);
       if (st == client::ProduceStatus::record_too_large) {
         shared.note_error("record of " + std::to_string(record.value->size()) +

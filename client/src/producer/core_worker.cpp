@@ -82,6 +82,7 @@ void CoreWorker::start() {
     if (ok) run();
     // The reactor is torn down on the thread that drove it: io_uring runs a ring's task work
     // only on its submitting thread, so waiting for cancellations elsewhere never ends.
+    std::lock_guard wake_lock(wake_mutex_);
     reactor_.reset();
   });
   std::unique_lock lock(m);
@@ -96,9 +97,10 @@ void CoreWorker::stop_and_join() {
 
 void CoreWorker::wake() {
   sleeping_.store(false, std::memory_order_relaxed);
-  // The reactor exists from start() until the thread ends; stop_and_join joins before the
-  // object goes, so a wake from another thread never meets a destroyed reactor.
-  if (io::Reactor* r = reactor_.get()) r->wake();
+  // Other threads wake this core (rare: only when it sleeps); the lock keeps the reactor alive
+  // meanwhile, as the thread destroys it when it ends.
+  std::lock_guard lock(wake_mutex_);
+  if (reactor_) reactor_->wake();
 }
 
 void CoreWorker::post_body(std::function<void(CoreProducer&)>* body, std::function<void()> done) {

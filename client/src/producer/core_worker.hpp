@@ -187,6 +187,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   SinkPolicy sink_policy_;
   std::thread thread_;
   std::unique_ptr<io::Reactor> reactor_;
+  std::mutex wake_mutex_;  // wake() from other threads against the reactor's destruction
   io::Backend backend_ = io::Backend::automatic;
   std::string start_error_;
   std::atomic<bool> shutdown_{false};

@@ -29,7 +29,7 @@ struct TimedRun {
 // Runs rawproduce under /usr/bin/time: exit status, wall seconds and peak memory.
 TimedRun timed_rawproduce(const std::string& args) {
   auto r = run_command("f=$(mktemp); /usr/bin/time -o $f -f '%x %e %M' " + rawproduce() + " " + args +
-                           " >/dev/null 2>&1; echo; echo \"timed: $(cat $f)\"; rm -f $f",
+                           " >/dev/null 2>&1; echo; echo \"timed: $(tail -n 1 $f)\"; rm -f $f",
                        true);
   TimedRun t;
   t.output = r.output;
