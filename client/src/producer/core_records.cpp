@@ -127,8 +127,9 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
     partition = !r.key && config_.partitioner != PartitionerKind::round_robin ? t->sticky.partition()
                                                                             : choose_partition(*t, r.key);
   }
-  const int64_t now = clock_.now_ns();
-  const int64_t ts = r.timestamp_ms >= 0 ? r.timestamp_ms : wall_ms(now);
+  const int64_t called = clock_.now_ns();
+  const int64_t ts = r.timestamp_ms >= 0 ? r.timestamp_ms : wall_ms(called);
+  const int64_t now = r.due_ns >= 0 ? std::min(r.due_ns, called) : called;  // latency from here
 
   // This core holds a queue exactly for the partitions it owns (load_topic), so a null one
   // means another core's partition: no division for owner_core on the common path.
@@ -139,7 +140,7 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
 
   ProduceStatus st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
   if (st == ProduceStatus::buffer_full && config_.buffer_full_policy == BufferFullPolicy::block) {
-    const int64_t deadline = now + config_.max_block_ms * 1'000'000;
+    const int64_t deadline = called + config_.max_block_ms * 1'000'000;
     // A stop request (Ctrl-C in rawproduce) ends the wait too: the caller is to return.
     while (st == ProduceStatus::buffer_full && clock_.now_ns() < deadline &&
            !shared_.abort.load(std::memory_order_relaxed) && !fatal_ && !stopping()) {
@@ -174,7 +175,7 @@ ProduceStatus CoreWorker::forward(const OutgoingRecord& r, CoreTopic& t, int32_t
   std::function<void()> step = [this] { pump(std::chrono::milliseconds(1)); };
   const bool block = config_.buffer_full_policy == BufferFullPolicy::block;
   HandoffResult res = hand_over(shared_, *rings, owner, h, r.key, r.value, r.headers,
-                                enqueue_ns + config_.max_block_ms * 1'000'000, block ? &step : nullptr);
+                                clock_.now_ns() + config_.max_block_ms * 1'000'000, block ? &step : nullptr);
   if (++produced_since_pump_ >= kPumpEvery) pump(Duration::zero());
   switch (res) {
     case HandoffResult::queued: return ProduceStatus::queued;

@@ -211,7 +211,8 @@ ProduceStatus Producer::produce(const OutgoingRecord& r, uint64_t user_token) {
   h.value_size = r.value ? int32_t(r.value->size()) : -1;
   h.header_count = uint32_t(r.headers.size());
   h.headers_size = uint32_t(encoded_headers_size(r.headers));
-  h.enqueue_ns = monotonic_ns();
+  const int64_t called = monotonic_ns();
+  h.enqueue_ns = r.due_ns >= 0 ? std::min(r.due_ns, called) : called;
   h.timestamp_ms = r.timestamp_ms >= 0
                        ? r.timestamp_ms
                        : std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -221,7 +222,7 @@ ProduceStatus Producer::produce(const OutgoingRecord& r, uint64_t user_token) {
   static const std::function<void()> nap = [] { std::this_thread::sleep_for(std::chrono::microseconds(20)); };
   const bool block = s.config.buffer_full_policy == BufferFullPolicy::block;
   HandoffResult res = hand_over(s, *rings, core, h, r.key, r.value, r.headers,
-                                h.enqueue_ns + s.config.max_block_ms * 1'000'000, block ? &nap : nullptr);
+                                called + s.config.max_block_ms * 1'000'000, block ? &nap : nullptr);
   switch (res) {
     case HandoffResult::queued: return ProduceStatus::queued;
     case HandoffResult::too_large: return ProduceStatus::record_too_large;

@@ -46,6 +46,10 @@ struct OutgoingRecord {
   std::optional<protocol::Bytes> value;
   std::span<const protocol::RecordHeader> headers = {};
   int64_t timestamp_ms = -1;  // -1: now
+  // When the record was due to be sent (std::chrono::steady_clock, nanoseconds since its
+  // epoch): its latency is measured from then, so a paced workload that falls behind is not
+  // flattered (no coordinated omission). -1: the time of the produce() call.
+  int64_t due_ns = -1;
 };
 
 // Whether a record is in the topic, as librdkafka's rd_kafka_msg_status_t says it: a record
