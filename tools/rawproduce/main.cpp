@@ -346,9 +346,11 @@ int main(int argc, char** argv) {
         if (o.duration_s && Clock::now() >= deadline) break;
       }
       if (per_thread_rate > 0) {
-        // Token bucket: record k may leave at k / rate seconds after the start.
+        // Token bucket: record k may leave at k / rate seconds after the start. Its latency runs
+        // from then, not from when it was produced: a run that falls behind the rate shows it.
         const auto due = thread_start + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(double(k) / per_thread_rate));
+        record.due_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
         for (auto now = Clock::now(); now < due; now = Clock::now()) {
           core.poll_for(due - now);
           if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
