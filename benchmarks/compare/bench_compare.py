@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""Side-by-side producer comparison: rawkafka, librdkafka and the Java client against one broker
-in one run, interleaved, medians of several repetitions; plus each native client's ceiling
-against the null sink and the loopback bandwidth of the machine. scripts/bench-compare starts
-the broker and calls this; run that script, not this file.
+"""Side-by-side producer comparison: rawkafka, librdkafka, franz-go and the Java client against
+one broker in one run, interleaved, medians of several repetitions, at full speed and at set
+loads; plus each native client's ceiling against the null sink, the loopback bandwidth of the
+machine, and rawproduce's thread scaling. scripts/bench-compare builds the programs, starts the
+broker and calls this; run that script, not this file.
 """
 
 import argparse
@@ -54,10 +55,20 @@ def scenarios(quick):
                  logs, acks="1", **{"compression.type": "lz4", "enable.idempotence": "false"}),
         scenario("jsonlogs-zstd-acks1", "json-logs zstd", "json-logs, zstd, acks=1", "json-logs",
                  logs, acks="1", **{"compression.type": "zstd", "enable.idempotence": "false"}),
-        scenario("random100-none-acksall-idempotent", "100 B, acks=all idem.",
+        scenario("random100-none-acksall-idempotent", "acks=all idem.",
                  "100-byte random values, no compression, acks=all, idempotence", "random", small,
                  acks="all", **{"compression.type": "none", "enable.idempotence": "true"}),
+        dict(scenario("random100-keys1000-acks1", "1000 keys",
+                      "100-byte random values, 1000 keys (murmur2), no compression, acks=1",
+                      "random", small, acks="1",
+                      **{"compression.type": "none", "enable.idempotence": "false"}), keys=1000),
     ]
+
+
+# Latency under a set load: the first scenario's records and settings at these rates (records/s;
+# "half_slowest" is half the slowest client's full-speed rate in that scenario) and linger.ms.
+SET_LOAD_RATES = (100_000, "half_slowest")
+SET_LOAD_LINGERS = (0, 5)
 
 
 def machine_info():
@@ -76,6 +87,12 @@ def machine_info():
             "memory_gib": round(mem_kb / 1048576, 1), "loadavg_at_start": os.getloadavg()}
 
 
+def git_version(root):
+    proc = subprocess.run(["git", "-C", root, "describe", "--always", "--dirty"],
+                          capture_output=True, text=True)
+    return f"git {proc.stdout.strip()}" if proc.returncode == 0 else "unknown"
+
+
 class Bench:
     def __init__(self, args):
         self.args = args
@@ -91,18 +108,34 @@ class Bench:
 
     def make_clients(self):
         found = []
-        if executable(self.args.rawproduce):
-            found.append(clients_mod.NativeClient("rawkafka", self.args.rawproduce))
+        a = self.args
+        if executable(a.rawproduce):
+            root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+            found.append(clients_mod.NativeClient("rawkafka", a.rawproduce, version=git_version(root)))
         else:
-            self.note(f"rawproduce is missing ({self.args.rawproduce} is not built): "
+            self.note(f"rawproduce is missing ({a.rawproduce} is not built): "
                       "the rawkafka column is skipped")
-        if executable(self.args.rdkafka_produce):
-            found.append(clients_mod.NativeClient("librdkafka", self.args.rdkafka_produce))
+        if executable(a.rdkafka_produce):
+            if a.rdkafka_lib_dir:
+                found.append(clients_mod.NativeClient(
+                    "librdkafka", a.rdkafka_produce, env={"LD_LIBRARY_PATH": a.rdkafka_lib_dir}))
+                if a.rdkafka_debian:
+                    found.append(clients_mod.NativeClient("librdkafka-debian", a.rdkafka_produce))
+            else:
+                self.note("no current librdkafka (the confluent-kafka wheel could not be fetched): "
+                          "the librdkafka column is Debian's")
+                found.append(clients_mod.NativeClient("librdkafka", a.rdkafka_produce))
         else:
-            self.note(f"rdkafka_produce is missing ({self.args.rdkafka_produce}; is librdkafka-dev "
+            self.note(f"rdkafka_produce is missing ({a.rdkafka_produce}; is librdkafka-dev "
                       "installed?): the librdkafka column is skipped")
-        if self.args.kafka_local and not self.args.no_java:
-            found.append(clients_mod.JavaClient(self.args.kafka_local))
+        if executable(a.franz_produce):
+            found.append(clients_mod.NativeClient("franz-go", a.franz_produce,
+                                                  needs_payload_file=True))
+        else:
+            self.note(f"franz_produce is missing ({a.franz_produce} is not built; it needs a Go new "
+                      "enough for franz-go, see the README): the franz-go column is skipped")
+        if a.kafka_local and not a.no_java:
+            found.append(clients_mod.JavaClient(a.kafka_local, a.kafka_tools_version))
         return found
 
     def client(self, name):
@@ -153,10 +186,17 @@ class Bench:
         if payload is None and scenario["payload"] != "random":
             self.note(f"{scenario['key']}: no payload file for the Java tool (rdkafka_produce "
                       "missing): Java sends its own random values")
-        runs = {c.name: [] for c in self.clients}
+        taking = []
+        for client in self.clients:
+            why = client.supports(scenario, payload)
+            if why:
+                self.note(f"{scenario['key']}: {client.name} left out: {why}")
+            else:
+                taking.append(client)
+        runs = {c.name: [] for c in taking}
         errors = []
         for rep in range(self.args.reps):
-            for client in self.rotated(self.clients, rep):
+            for client in self.rotated(taking, rep):
                 topic = f"bench-{self.run_id}-{scenario['key']}-{client.name}-{rep}"
                 log(f"{scenario['key']} rep {rep + 1}/{self.args.reps}: {client.name}")
                 try:
@@ -225,7 +265,7 @@ class Bench:
     def run_null_sink(self, loopback_bps):
         scenario = dict(scenarios(self.args.quick)[0])
         scenario["records"] = 5_000_000 if self.args.quick else 20_000_000
-        natives = [c for c in self.clients if c.name in ("rawkafka", "librdkafka")]
+        natives = [c for c in self.clients if c.name != "java"]
         if not natives or not executable(self.args.null_sink):
             self.note("null sink comparison skipped (no native client or no null_sink)")
             return None
@@ -266,6 +306,122 @@ class Bench:
         summary["records"] = scenario["records"]
         return summary
 
+    # ---- latency under a set load -------------------------------------------------------
+
+    def set_load_rates(self, first):
+        """The rates of the set-load runs; half the slowest client's full-speed rate in the first
+        scenario, rounded to thousands."""
+        slowest = min((c["records_per_sec"] for c in first["clients"].values()), default=None)
+        rates = []
+        for rate in SET_LOAD_RATES:
+            if rate == "half_slowest":
+                if slowest is None:
+                    continue
+                rate = max(1000, int(round(slowest / 2, -3)))
+            if all(abs(rate - r) > 0.1 * r for r in rates):
+                rates.append(rate)
+            else:
+                self.note(f"set load: half the slowest client's rate ({rate:,} records/s) is within "
+                          "10% of another rate; run once")
+        return rates, slowest
+
+    def run_set_load(self, first):
+        base = scenarios(self.args.quick)[0]
+        rates, slowest = self.set_load_rates(first)
+        seconds = 4 if self.args.quick else 10
+        payload = self.payload_file(base)
+        loads = []
+        for rate in rates:
+            for linger in SET_LOAD_LINGERS:
+                scenario = dict(base, records=int(rate * seconds),
+                                props=dict(base["props"], **{"linger.ms": str(linger)}))
+                key = f"setload-{rate}-linger{linger}"
+                taking = [c for c in self.clients if not c.supports(scenario, payload)]
+                runs = {c.name: [] for c in taking}
+                errors = []
+                for rep in range(self.args.reps):
+                    for client in self.rotated(taking, rep):
+                        topic = f"bench-{self.run_id}-{key}-{client.name}-{rep}"
+                        log(f"set load {rate:,}/s linger.ms={linger} rep {rep + 1}/{self.args.reps}: "
+                            f"{client.name}")
+                        try:
+                            self.create_topic(topic)
+                            result = clients_mod.run_client(
+                                client, self.args.bootstrap, topic, scenario, payload,
+                                self.log_path(key, client.name, rep), self.timeout_s, throughput=rate)
+                        except clients_mod.RunFailed as e:
+                            log(f"  FAILED: {e}")
+                            errors.append({"client": client.name, "rep": rep, "error": str(e)})
+                            continue
+                        log(f"  {result['records_per_sec']:,.0f} records/s, p50 {result['p50_ms']} "
+                            f"p99 {result['p99_ms']} p99.9 {result['p999_ms']} ms, "
+                            f"{result['cpu_ns_per_record']:,.0f} CPU ns/record")
+                        runs[client.name].append(result)
+                summary = summarize(dict(scenario, key=key, short=f"{rate // 1000}k/s, linger {linger}",
+                                         name=f"{rate:,} records/s, linger.ms={linger}"),
+                                    runs, errors)
+                summary.update(rate=rate, linger_ms=linger, seconds=seconds)
+                loads.append(summary)
+        return {"scenario": base["name"], "slowest_full_speed_records_per_sec": slowest,
+                "rates": rates, "lingers_ms": list(SET_LOAD_LINGERS), "loads": loads}
+
+    # ---- rawproduce's thread scaling against the null sink ------------------------------
+
+    def run_scaling(self):
+        raw = self.client("rawkafka")
+        if raw is None or not executable(self.args.null_sink):
+            self.note("thread scaling skipped (no rawproduce or no null_sink)")
+            return None
+        cpus = os.cpu_count() or 1
+        top = self.args.scaling_threads or cpus
+        counts = list(range(1, top + 1))
+        per_thread = 3_000_000 if self.args.quick else 10_000_000
+        base = scenarios(self.args.quick)[0]
+        payload = self.payload_file(base)
+        bootstrap = f"127.0.0.1:{self.args.sink_port}"
+        runs = {t: [] for t in counts}
+        errors = []
+        for rep in range(self.args.reps):
+            for t in self.rotated(counts, rep):
+                props = dict(base["props"])
+                if t > cpus:  # more threads than CPUs: name each thread's CPU
+                    props["cores"] = ",".join(str(i % cpus) for i in range(t))
+                client = clients_mod.NativeClient("rawkafka", raw.binary, ["--threads", str(t)],
+                                                  version=raw.version)
+                scenario = dict(base, records=per_thread * t, props=props)
+                log(f"scaling rep {rep + 1}/{self.args.reps}: rawproduce --threads {t}")
+                sink = self.start_sink(self.log_path("scaling", t, rep, "sink"))
+                try:
+                    result = clients_mod.run_client(client, bootstrap, "scaling", scenario, payload,
+                                                    self.log_path("scaling", t, rep), self.timeout_s)
+                except clients_mod.RunFailed as e:
+                    self.stop_sink(sink)
+                    log(f"  FAILED: {e}")
+                    errors.append({"client": f"{t} threads", "rep": rep, "error": str(e)})
+                    continue
+                totals = self.stop_sink(sink)
+                if totals["records"] != result["records_sent"] or totals["bad_batches"]:
+                    errors.append({"client": f"{t} threads", "rep": rep,
+                                   "error": f"sink saw {totals['records']} records "
+                                            f"({totals['bad_batches']} bad batches)"})
+                    continue
+                log(f"  {result['records_per_sec']:,.0f} records/s, "
+                    f"{result['cpu_ns_per_record']:,.0f} CPU ns/record")
+                runs[t].append(result)
+        rows = []
+        for t in counts:
+            if not runs[t]:
+                continue
+            rps = statistics.median(r["records_per_sec"] for r in runs[t])
+            rows.append({"threads": t, "records_per_sec": rps, "records_per_sec_per_thread": rps / t,
+                         "cpu_ns_per_record": statistics.median(r["cpu_ns_per_record"] for r in runs[t]),
+                         "cores_named": t > cpus, "runs": len(runs[t])})
+        one = next((r["records_per_sec"] for r in rows if r["threads"] == 1), None)
+        for r in rows:
+            r["speedup"] = r["records_per_sec"] / one if one else None
+        return {"cpus": cpus, "records_per_thread": per_thread, "rows": rows, "errors": errors,
+                "name": "rawproduce thread scaling"}
+
     # ---- microbenchmarks ----------------------------------------------------------------
 
     def run_micro(self):
@@ -304,7 +460,12 @@ class Bench:
         results["java_startup_cpu_s"] = self.java_startup_cpu()
         results["scenarios"] = [self.run_scenario(s) for s in scenarios(self.args.quick)]
         add_java_without_startup(results)
+        if not self.args.no_set_load:
+            results["set_load"] = self.run_set_load(results["scenarios"][0])
         results["null_sink"] = self.run_null_sink(results["loopback_bytes_per_sec"])
+        if self.args.scaling:
+            results["scaling"] = self.run_scaling()
+        results["versions"] = client_versions(results)
         if self.args.micro:
             results["micro"] = self.run_micro()
         results["machine"]["loadavg_at_end"] = os.getloadavg()
@@ -334,7 +495,7 @@ def key_figures(figures):
     return found
 
 
-METRICS = ("records_per_sec", "mb_per_sec", "p99_ms", "cpu_ns_per_record")
+METRICS = ("records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms", "cpu_ns_per_record")
 
 
 def add_java_without_startup(results):
@@ -349,24 +510,38 @@ def add_java_without_startup(results):
                 0.0, java["cpu_ns_per_record"] - startup * 1e9 / s["records"])
 
 
+def client_versions(results):
+    """Each client's version, as its runs reported it."""
+    versions = {}
+    for s in results["scenarios"] + ([results["null_sink"]] if results.get("null_sink") else []):
+        for name, c in s["clients"].items():
+            versions.setdefault(name, c.get("version"))
+    return versions
+
+
 def summarize(scenario, runs, errors, extra_metrics=()):
-    """Medians per client and the rawkafka ratios."""
+    """Medians per client and rawkafka's ratios to each peer and to the best peer."""
     medians = {}
     for name, results in runs.items():
         if not results:
             continue
         medians[name] = {m: statistics.median(r[m] for r in results)
-                         for m in METRICS + tuple(extra_metrics)}
+                         for m in METRICS + tuple(extra_metrics) if all(m in r for r in results)}
         medians[name]["runs"] = len(results)
+        medians[name]["version"] = results[0].get("version")
     ratios = {}
     raw = medians.get("rawkafka")
-    for other in ("librdkafka", "java"):
-        if raw and other in medians:
+    peers = [name for name in medians if name != "rawkafka"]
+    for other in peers:
+        if raw:
             peer = medians[other]
             ratios[f"rawkafka_vs_{other}"] = {
                 "records_per_sec": raw["records_per_sec"] / peer["records_per_sec"],
                 "cpu_ns_per_record": raw["cpu_ns_per_record"] / peer["cpu_ns_per_record"],
             }
+    if raw and peers:
+        best = max(peers, key=lambda n: medians[n]["records_per_sec"])
+        ratios["rawkafka_vs_best_peer"] = dict(ratios[f"rawkafka_vs_{best}"], peer=best)
     return {"name": scenario["name"], "key": scenario["key"], "short": scenario["short"],
             "payload": scenario["payload"],
             "records": scenario["records"], "props": scenario["props"], "clients": medians,
@@ -390,12 +565,20 @@ def parse_args(argv):
     p.add_argument("--sink-port", type=int, default=39392)
     p.add_argument("--command-line", default="scripts/bench-compare")
     p.add_argument("--rawproduce", help="rawproduce binary (default: BUILD_DIR/tools/rawproduce)")
+    p.add_argument("--rdkafka-lib-dir", help="folder holding the current librdkafka.so.1")
+    p.add_argument("--rdkafka-debian", action="store_true",
+                   help="also run rdkafka_produce with the system's librdkafka")
+    p.add_argument("--kafka-tools-version", default="4.4.0")
+    p.add_argument("--no-set-load", action="store_true")
+    p.add_argument("--scaling", action="store_true")
+    p.add_argument("--scaling-threads", type=int, default=None)
     args = p.parse_args(argv)
     if args.reps is None:
         args.reps = 3 if args.quick else 5
     bench = os.path.join(args.build_dir, "benchmarks")
     args.rawproduce = args.rawproduce or os.path.join(args.build_dir, "tools", "rawproduce")
     args.rdkafka_produce = os.path.join(bench, "rdkafka_produce")
+    args.franz_produce = os.path.join(bench, "franz_produce")
     args.null_sink = os.path.join(bench, "null_sink")
     args.loopback_bandwidth = os.path.join(bench, "loopback_bandwidth")
     return args
@@ -405,11 +588,13 @@ def main(argv):
     args = parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     results = Bench(args).run()
+    charts = [c for c in (report.write_chart(results, args.out),
+                          report.write_latency_chart(results, args.out)) if c]
+    report.write_markdown(results, os.path.join(args.out, "results.md"))
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
-    report.write_markdown(results, os.path.join(args.out, "results.md"))
-    chart = report.write_chart(results, args.out)
-    log(f"wrote {args.out}/results.md, results.json" + (f", {os.path.basename(chart)}" if chart else ""))
+    log(f"wrote {args.out}/results.md, results.json" +
+        "".join(f", {os.path.basename(c)}" for c in charts))
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         print()

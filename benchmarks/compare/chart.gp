@@ -1,8 +1,8 @@
 # Two panels from bench_compare's results.dat: median records/s and median client CPU ns/record,
 # clustered by scenario, one bar per client.
 # gnuplot -e "datafile='results.dat'; outfile='results.svg'; subtitle='...'; \
-#             clients='rawkafka librdkafka java'; colors='#d62728 #1f77b4 #2ca02c'" chart.gp
-set terminal svg size 1000,760 dynamic font "sans,12" background rgb "white"
+#             clients='rawkafka librdkafka franz-go java'; colors='#d62728 #1f77b4 #9467bd #2ca02c'" chart.gp
+set terminal svg size 1100,760 dynamic noenhanced font "sans,12" background rgb "white"
 set output outfile
 set datafile missing "-"
 set style data histograms
@@ -10,9 +10,9 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set grid ytics
-set key top right
+set key outside right top
 set yrange [0:*]
-set multiplot layout 2,1 title "Producing to Kafka: rawkafka, librdkafka, Java (".subtitle.")"
+set multiplot layout 2,1 title "Producing to Kafka at full speed (".subtitle.")"
 set title "throughput (higher is better)"
 set ylabel "records/s"
 set format y "%.1s%c"

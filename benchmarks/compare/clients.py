@@ -1,8 +1,8 @@
-"""The three producers of the comparison: how to run each one and how to read its report.
+"""The producers of the comparison: how to run each one and how to read its report.
 
-Every client gets the same topic layout, the same records (the seeded pool of
-benchmarks/payload.hpp; the Java tool reads it from a payload file) and the same producer
-properties. Client CPU is the user+sys time of the client's process tree, from wait4().
+Every client gets the same topic layout, the same records (rawproduce's seeded record pool,
+tools/rawproduce/payload.hpp, which the other clients read from a payload file) and the same
+producer properties. Client CPU is the user+sys time of the client's process tree, from wait4().
 """
 
 import json
@@ -55,22 +55,37 @@ def props_args(props):
 
 
 class NativeClient:
-    """rawproduce and rdkafka_produce: same flags, one JSON object on stdout."""
+    """rawproduce, rdkafka_produce and franz_produce: same flags, one JSON object on stdout.
 
-    def __init__(self, name, binary, extra_args=()):
+    env: extra environment (LD_LIBRARY_PATH for another librdkafka); version: what to report
+    when the program's JSON carries no "version"; needs_payload_file: the program cannot make
+    the records itself (franz_produce)."""
+
+    def __init__(self, name, binary, extra_args=(), env=None, version=None,
+                 needs_payload_file=False):
         self.name = name
         self.binary = binary
         self.extra_args = list(extra_args)
+        self.env = dict(os.environ, **env) if env else None
+        self.version = version
+        self.needs_payload_file = needs_payload_file
 
-    def command(self, bootstrap, topic, scenario, payload_file):
+    def supports(self, scenario, payload_file):
+        if self.needs_payload_file and not payload_file:
+            return "it reads its records from a payload file, and none could be written"
+        return None
+
+    def command(self, bootstrap, topic, scenario, payload_file, throughput=-1):
         argv = [self.binary, "--bootstrap-server", bootstrap, "--topic", topic,
-                "--num-records", str(scenario["records"]), "--throughput", "-1", "--json"]
+                "--num-records", str(scenario["records"]), "--throughput", str(throughput), "--json"]
         if payload_file:
             argv += ["--payload-file", payload_file]
         elif scenario["payload"] == "random":
             argv += ["--payload", "random", "--record-size", str(scenario["record_size"])]
         else:
             argv += ["--payload", scenario["payload"]]
+        if scenario.get("keys"):
+            argv += ["--keys", str(scenario["keys"])]
         argv += self.extra_args
         argv += ["--producer-props"] + props_args(scenario["props"])
         return argv
@@ -86,9 +101,11 @@ class NativeClient:
             "mb_per_sec": float(report["mb_per_sec"]),
             "p50_ms": float(latency.get("p50", 0)),
             "p99_ms": float(latency.get("p99", 0)),
+            "p999_ms": float(latency.get("p999", 0)),
             "self_reported_cpu_ns_per_record": report.get("client_cpu_ns_per_record"),
+            "version": report.get("version") or self.version,
             "details": {k: report[k] for k in ("backend", "produce_version", "threads",
-                                               "librdkafka_version") if k in report},
+                                               "librdkafka_version", "go_version") if k in report},
         }
 
 
@@ -98,30 +115,46 @@ JAVA_FINAL_LINE = re.compile(
 
 
 class JavaClient:
-    """org.apache.kafka.tools.ProducerPerformance through scripts/kafka-local tool."""
+    """org.apache.kafka.tools.ProducerPerformance through scripts/kafka-local tool.
+
+    Its latency runs from send() (after its own throttle, so with --throughput a late record's
+    wait is not counted) and its percentiles are whole milliseconds."""
 
     name = "java"
+    env = None
 
-    def __init__(self, kafka_local):
+    def __init__(self, kafka_local, tools_version):
         self.kafka_local = kafka_local
-        self._props_flag = None
+        self.tools_version = tools_version
+        self.env = dict(os.environ, RAWKAFKA_KAFKA_TOOLS_VERSION=tools_version)
+        self._help = None
+        self.version = f"kafka-clients {tools_version}"
+
+    def help_text(self):
+        if self._help is None:
+            self._help = subprocess.run([self.kafka_local, "tool", "producer-perf-test", "--help"],
+                                        capture_output=True, text=True, env=self.env).stdout
+        return self._help
 
     def props_flag(self):
         # --producer-props is deprecated in recent tools in favour of --command-property.
-        if self._props_flag is None:
-            help_text = subprocess.run([self.kafka_local, "tool", "producer-perf-test", "--help"],
-                                       capture_output=True, text=True).stdout
-            self._props_flag = "--command-property" if "--command-property" in help_text \
-                else "--producer-props"
-        return self._props_flag
+        return "--command-property" if "--command-property" in self.help_text() else "--producer-props"
 
-    def command(self, bootstrap, topic, scenario, payload_file):
+    def supports(self, scenario, payload_file):
+        if scenario.get("keys") and "--key-distribution" not in self.help_text():
+            return f"ProducerPerformance {self.tools_version} cannot send keyed records"
+        return None
+
+    def command(self, bootstrap, topic, scenario, payload_file, throughput=-1):
         argv = [self.kafka_local, "tool", "producer-perf-test", "--topic", topic,
-                "--num-records", str(scenario["records"]), "--throughput", "-1"]
+                "--num-records", str(scenario["records"]), "--throughput", str(throughput)]
         if payload_file:
             argv += ["--payload-file", payload_file]
         else:
             argv += ["--record-size", str(scenario["record_size"])]
+        if scenario.get("keys"):
+            # Round-robin keys "0" .. "N-1": the same number of keys as the others' "key-<i mod N>".
+            argv += ["--key-distribution", "range", "--record-key-range", str(scenario["keys"])]
         props = dict(scenario["props"], **{"bootstrap.servers": bootstrap})
         argv += [self.props_flag()] + props_args(props)
         return argv
@@ -130,22 +163,24 @@ class JavaClient:
         finals = JAVA_FINAL_LINE.findall(output)
         if not finals:
             raise RunFailed("ProducerPerformance printed no final summary line")
-        sent, rps, mbps, _avg, _max, p50, _p95, p99, _p999 = finals[-1]
+        sent, rps, mbps, _avg, _max, p50, _p95, p99, p999 = finals[-1]
         return {
             "records_sent": int(sent),
             "records_per_sec": float(rps),
             "mb_per_sec": float(mbps),
             "p50_ms": float(p50),
             "p99_ms": float(p99),
+            "p999_ms": float(p999),
             "self_reported_cpu_ns_per_record": None,
+            "version": self.version,
             "details": {},
         }
 
 
-def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s):
-    argv = client.command(bootstrap, topic, scenario, payload_file)
+def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s, throughput=-1):
+    argv = client.command(bootstrap, topic, scenario, payload_file, throughput)
     load = os.getloadavg()[0]
-    code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s)
+    code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s, env=client.env)
     if code != 0:
         tail = "\n".join(output.splitlines()[-5:])
         raise RunFailed(f"{client.name} exited with {code} (log: {log_path}):\n{tail}")
