@@ -147,6 +147,16 @@ class Bench:
 
     # ---- helpers ------------------------------------------------------------------------
 
+    def broker_pid(self):
+        """The local broker's pid (from scripts/kafka-local's pid file), None for another broker."""
+        if not self.args.broker_pid_file:
+            return None
+        try:
+            with open(self.args.broker_pid_file) as f:
+                return int(f.read().strip())
+        except (OSError, ValueError):
+            return None
+
     def log_path(self, *parts):
         return os.path.join(self.logs, "-".join(str(p) for p in parts) + ".log")
 
@@ -203,7 +213,8 @@ class Bench:
                     self.create_topic(topic)
                     result = clients_mod.run_client(
                         client, self.args.bootstrap, topic, scenario, payload,
-                        self.log_path(scenario["key"], client.name, rep), self.timeout_s)
+                        self.log_path(scenario["key"], client.name, rep), self.timeout_s,
+                        broker_pid=self.broker_pid())
                 except clients_mod.RunFailed as e:
                     log(f"  FAILED: {e}")
                     errors.append({"client": client.name, "rep": rep, "error": str(e)})
@@ -348,7 +359,8 @@ class Bench:
                             self.create_topic(topic)
                             result = clients_mod.run_client(
                                 client, self.args.bootstrap, topic, scenario, payload,
-                                self.log_path(key, client.name, rep), self.timeout_s, throughput=rate)
+                                self.log_path(key, client.name, rep), self.timeout_s, throughput=rate,
+                                broker_pid=self.broker_pid())
                         except clients_mod.RunFailed as e:
                             log(f"  FAILED: {e}")
                             errors.append({"client": client.name, "rep": rep, "error": str(e)})
@@ -495,7 +507,8 @@ def key_figures(figures):
     return found
 
 
-METRICS = ("records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms", "cpu_ns_per_record")
+METRICS = ("records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms", "cpu_ns_per_record",
+           "broker_cpu_ns_per_record", "machine_busy_fraction", "other_cpu_s")
 
 
 def add_java_without_startup(results):
@@ -526,7 +539,8 @@ def summarize(scenario, runs, errors, extra_metrics=()):
         if not results:
             continue
         medians[name] = {m: statistics.median(r[m] for r in results)
-                         for m in METRICS + tuple(extra_metrics) if all(m in r for r in results)}
+                         for m in METRICS + tuple(extra_metrics)
+                         if all(r.get(m) is not None for r in results)}
         medians[name]["runs"] = len(results)
         medians[name]["version"] = results[0].get("version")
     ratios = {}
@@ -569,6 +583,7 @@ def parse_args(argv):
     p.add_argument("--rdkafka-debian", action="store_true",
                    help="also run rdkafka_produce with the system's librdkafka")
     p.add_argument("--kafka-tools-version", default="4.4.0")
+    p.add_argument("--broker-pid-file", help="pid file of the local broker, to measure its CPU")
     p.add_argument("--no-set-load", action="store_true")
     p.add_argument("--scaling", action="store_true")
     p.add_argument("--scaling-threads", type=int, default=None)

@@ -42,6 +42,29 @@ def run_measured(argv, log_path, timeout_s, env=None):
     return proc.returncode, output, usage.ru_utime + usage.ru_stime, wall
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_s(pid):
+    """user+sys seconds of a process (the broker), or None when it cannot be read."""
+    if not pid:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def machine_busy_s():
+    """CPU seconds all CPUs of the machine spent busy (not idle, not waiting for I/O)."""
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:]]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)
+    return (sum(ticks[:8]) - idle) / CLOCK_TICKS
+
+
 def last_json_object(output):
     for line in reversed(output.splitlines()):
         line = line.strip()
@@ -177,10 +200,15 @@ class JavaClient:
         }
 
 
-def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s, throughput=-1):
+def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s, throughput=-1,
+               broker_pid=None):
+    """One run; besides the client's CPU, the broker's (when its pid is known) and the whole
+    machine's, so that a run limited by the broker or by other work on the machine shows it."""
     argv = client.command(bootstrap, topic, scenario, payload_file, throughput)
     load = os.getloadavg()[0]
+    broker0, busy0 = process_cpu_s(broker_pid), machine_busy_s()
     code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s, env=client.env)
+    broker1, busy1 = process_cpu_s(broker_pid), machine_busy_s()
     if code != 0:
         tail = "\n".join(output.splitlines()[-5:])
         raise RunFailed(f"{client.name} exited with {code} (log: {log_path}):\n{tail}")
@@ -191,5 +219,13 @@ def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeo
     result["wall_s"] = wall_s
     result["cpu_ns_per_record"] = cpu_s * 1e9 / max(result["records_sent"], 1)
     result["loadavg_1m_before"] = load
+    records = max(result["records_sent"], 1)
+    busy = busy1 - busy0
+    result["machine_busy_fraction"] = busy / ((os.cpu_count() or 1) * wall_s) if wall_s > 0 else None
+    if broker0 is not None and broker1 is not None:
+        result["broker_cpu_s"] = broker1 - broker0
+        result["broker_cpu_ns_per_record"] = (broker1 - broker0) * 1e9 / records
+        # What else ran meanwhile (another job on the machine), in CPU seconds.
+        result["other_cpu_s"] = max(0.0, busy - cpu_s - (broker1 - broker0))
     result["command"] = argv
     return result

@@ -49,9 +49,14 @@ def present_clients(summaries):
     return [c for c in CLIENTS if any(c in s["clients"] for s in summaries)]
 
 
+def percent(value):
+    return "–" if value is None else f"{100 * value:.0f}%"
+
+
 def scenario_table(results):
-    lines = ["| scenario | client | records/s | MB/s | p50 ms | p99 ms | client CPU ns/record | runs |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| scenario | client | records/s | MB/s | p50 ms | p99 ms | client CPU ns/record "
+             "| broker CPU ns/record | machine busy | runs |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for s in results["scenarios"]:
         for name in CLIENTS:
             c = s["clients"].get(name)
@@ -59,7 +64,20 @@ def scenario_table(results):
                 continue
             lines.append(f"| {s['name']} | {label(name, c)} | {number(c['records_per_sec'])} | "
                          f"{number(c['mb_per_sec'], 1)} | {number(c.get('p50_ms'), 1)} | "
-                         f"{number(c['p99_ms'], 1)} | {number(c['cpu_ns_per_record'])} | {c['runs']} |")
+                         f"{number(c['p99_ms'], 1)} | {number(c['cpu_ns_per_record'])} | "
+                         f"{number(c.get('broker_cpu_ns_per_record'))} | "
+                         f"{percent(c.get('machine_busy_fraction'))} | {c['runs']} |")
+    lines += ["", "Broker CPU is the broker process's user+sys time over the run; machine busy is "
+                  "the share of all CPUs' time not idle during the run (client, broker and anything "
+                  "else on the machine)."]
+    other = [r.get("other_cpu_s") for s in results["scenarios"] for runs in s.get("runs", {}).values()
+             for r in runs if r.get("other_cpu_s") is not None]
+    if other:
+        walls = [r["wall_s"] for s in results["scenarios"] for runs in s.get("runs", {}).values()
+                 for r in runs if r.get("other_cpu_s") is not None]
+        lines += ["", f"Other processes on the machine (neither client nor broker) used "
+                      f"{sum(other) / sum(walls):.2f} CPUs on average during these runs "
+                      f"({sum(other):,.0f} CPU-s over {sum(walls):,.0f} s)."]
     java = [s for s in results["scenarios"] if "cpu_ns_per_record_without_startup" in s["clients"].get("java", {})]
     if java:
         lines += ["", "Java's CPU per record without its start-up (a 1-record run costs "
@@ -165,7 +183,8 @@ def goal_lines(results):
         if best:
             met = "met" if best["records_per_sec"] >= GOAL_RECORDS_VS_BEST_PEER else "missed"
             lines.append(f"- {s['name']}: rawkafka {ratio(best['records_per_sec'])} the best peer's "
-                         f"records/s ({best['peer']}; goal ≥ {GOAL_RECORDS_VS_BEST_PEER}×: {met})")
+                         f"records/s ({best['peer']}; goal ≥ {GOAL_RECORDS_VS_BEST_PEER}×: {met})"
+                         + limit_clause(s["clients"]["rawkafka"]))
         franz = s["ratios"].get("rawkafka_vs_franz-go")
         if franz:
             met = "met" if franz["cpu_ns_per_record"] <= GOAL_CPU_VS_FRANZ else "missed"
@@ -181,6 +200,19 @@ def goal_lines(results):
                          f"{number(peers[best_name]['p99_ms'], 2)} ms ({best_name}; goal: below every "
                          f"peer: {met})")
     return lines
+
+
+def limit_clause(raw):
+    """What held rawkafka's run back, as its CPU figures say: the machine's CPUs were all busy and
+    the broker spent more of them per record than the client, or not."""
+    busy, broker = raw.get("machine_busy_fraction"), raw.get("broker_cpu_ns_per_record")
+    if busy is None or broker is None:
+        return ""
+    clause = (f"; in rawkafka's runs the machine was {percent(busy)} busy, the broker spent "
+              f"{number(broker)} ns of CPU per record and rawkafka {number(raw['cpu_ns_per_record'])}")
+    if busy >= 0.9 and broker > raw["cpu_ns_per_record"]:
+        clause += ": the broker's CPU is the limit"
+    return clause
 
 
 def micro_lines(results):
