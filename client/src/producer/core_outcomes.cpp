@@ -279,44 +279,10 @@ void CoreWorker::enter_fatal(std::string_view reason, Instant now) {
   abort_everything(LocalError::fatal_idempotence, fatal_reason_.c_str());
 }
 
-void CoreWorker::complete_batch(Batch* b, int64_t base_offset, Instant now_at) {
-  const PartitionQueue& q = *b->queue;
-  const CoreTopic& t = *topics_[q.topic()];
-  const int64_t now = now_at.time_since_epoch().count();
-  const int32_t n = b->record_count();
-  uint64_t latency_sum = 0, latency_max = 0;
-  {
-    std::lock_guard lock(stats_mutex_);
-    for (int64_t e : b->enqueue_ns) {
-      const uint64_t latency = uint64_t(std::max<int64_t>(0, now - e));
-      latency_.record(latency);
-      latency_sum += latency;
-      latency_max = std::max(latency_max, latency);
-    }
-  }
-  if (shared_.batch_delivery_callback) {
-    BatchDeliveryReport rep;
-    rep.topic = t.name;
-    rep.partition = q.partition();
-    rep.base_offset = base_offset;
-    rep.record_count = uint32_t(n);
-    rep.payload_bytes = b->payload_bytes;
-    rep.latency_sum_ns = latency_sum;
-    rep.latency_max_ns = latency_max;
-    shared_.batch_delivery_callback(rep);
-  }
-  if (shared_.delivery_callback) {
-    DeliveryReport rep;
-    rep.topic = t.name;
-    rep.partition = q.partition();
-    for (int32_t i = 0; i < n; ++i) {
-      rep.offset = base_offset >= 0 ? base_offset + i : -1;
-      rep.latency_ns = now - b->enqueue_ns[size_t(i)];
-      rep.user_token = size_t(i) < b->tokens.size() ? b->tokens[size_t(i)] : 0;
-      shared_.delivery_callback(rep);
-    }
-  }
-  bump(counters_.acked, uint64_t(n));
+void CoreWorker::complete_batch(Batch* b, int64_t base_offset, Instant now) {
+  Outcome o;
+  o.base_offset = base_offset;
+  report(*topics_[b->queue->topic()], b->queue->partition(), b->enqueue_ns, b->tokens, b->payload_bytes, o, now);
   bump(counters_.bytes_acked, b->wire.size());
   bump(counters_.batches_acked);
   release_batch(b);
@@ -327,78 +293,83 @@ void CoreWorker::fail_batch(Batch* b, const BatchFailure& f, std::string_view re
   release_batch(b);
 }
 
-// Counts and reports a batch that failed for good, once.
-void CoreWorker::report_failure(Batch* b, const BatchFailure& f, std::string_view reason, Instant now_at) {
-  const PartitionQueue& q = *b->queue;
-  const CoreTopic& t = *topics_[q.topic()];
-  const int64_t now = now_at.time_since_epoch().count();
-  const int32_t n = b->record_count();
-  set_last_error(t.name + "-" + std::to_string(q.partition()) + ": " + std::string(reason));
-  if (shared_.batch_delivery_callback) {
-    BatchDeliveryReport rep;
-    rep.topic = t.name;
-    rep.partition = q.partition();
-    rep.record_count = uint32_t(n);
-    rep.payload_bytes = b->payload_bytes;
-    rep.error_code = f.error_code;
-    rep.error = reason;
-    rep.status = f.status;
-    rep.local_error = f.local;
-    for (int64_t e : b->enqueue_ns) {
-      const uint64_t latency = uint64_t(std::max<int64_t>(0, now - e));
-      rep.latency_sum_ns += latency;
-      rep.latency_max_ns = std::max(rep.latency_max_ns, latency);
-    }
-    shared_.batch_delivery_callback(rep);
-  }
-  if (shared_.delivery_callback) {
-    DeliveryReport rep;
-    rep.topic = t.name;
-    rep.partition = q.partition();
-    rep.error_code = f.error_code;
-    rep.error = reason;
-    rep.status = f.status;
-    rep.local_error = f.local;
-    for (int32_t i = 0; i < n; ++i) {
-      rep.latency_ns = now - b->enqueue_ns[size_t(i)];
-      rep.user_token = size_t(i) < b->tokens.size() ? b->tokens[size_t(i)] : 0;
-      shared_.delivery_callback(rep);
-    }
-  }
-  bump(counters_.failed, uint64_t(n));
-  if (f.status == DeliveryStatus::possibly_persisted) bump(counters_.possibly_persisted, uint64_t(n));
+void CoreWorker::report_failure(Batch* b, const BatchFailure& f, std::string_view reason, Instant now) {
+  const CoreTopic& t = *topics_[b->queue->topic()];
+  set_last_error(t.name + "-" + std::to_string(b->queue->partition()) + ": " + std::string(reason));
+  Outcome o;
+  o.failure = &f;
+  o.reason = reason;
+  report(t, b->queue->partition(), b->enqueue_ns, b->tokens, b->payload_bytes, o, now);
 }
 
 void CoreWorker::fail_record_now(CoreTopic& t, int32_t partition, LocalError why, std::string_view reason,
                                  uint64_t token, int64_t enqueue_ns, uint64_t payload_bytes) {
   set_last_error(t.name + ": " + std::string(reason));
-  const int64_t latency = std::max<int64_t>(0, clock_.now_ns() - enqueue_ns);
+  const BatchFailure f{-1, why, DeliveryStatus::not_persisted};
+  Outcome o;
+  o.failure = &f;
+  o.reason = reason;
+  report(t, partition, {&enqueue_ns, 1}, {&token, 1}, payload_bytes, o, clock_.now());
+}
+
+// The one way an outcome leaves the core: counted once, latencies recorded (acknowledged
+// records), then the batch callback and the per-record callback, each when set.
+void CoreWorker::report(const CoreTopic& t, int32_t partition, std::span<const int64_t> enqueue_ns,
+                        std::span<const uint64_t> tokens, uint64_t payload_bytes, const Outcome& o,
+                        Instant now_at) {
+  const int64_t now = now_at.time_since_epoch().count();
+  const size_t n = enqueue_ns.size();
+  uint64_t latency_sum = 0, latency_max = 0;
+  {
+    std::unique_lock lock(stats_mutex_, std::defer_lock);
+    if (!o.failure) lock.lock();
+    for (int64_t e : enqueue_ns) {
+      const uint64_t latency = uint64_t(std::max<int64_t>(0, now - e));
+      if (!o.failure) latency_.record(latency);
+      latency_sum += latency;
+      latency_max = std::max(latency_max, latency);
+    }
+  }
   if (shared_.batch_delivery_callback) {
     BatchDeliveryReport rep;
     rep.topic = t.name;
     rep.partition = partition;
-    rep.record_count = 1;
+    rep.base_offset = o.base_offset;
+    rep.record_count = uint32_t(n);
     rep.payload_bytes = payload_bytes;
-    rep.error_code = -1;
-    rep.error = reason;
-    rep.status = DeliveryStatus::not_persisted;
-    rep.local_error = why;
-    rep.latency_sum_ns = rep.latency_max_ns = uint64_t(latency);
+    rep.latency_sum_ns = latency_sum;
+    rep.latency_max_ns = latency_max;
+    if (o.failure) {
+      rep.error_code = o.failure->error_code;
+      rep.error = o.reason;
+      rep.status = o.failure->status;
+      rep.local_error = o.failure->local;
+    }
     shared_.batch_delivery_callback(rep);
   }
   if (shared_.delivery_callback) {
     DeliveryReport rep;
     rep.topic = t.name;
     rep.partition = partition;
-    rep.error_code = -1;
-    rep.error = reason;
-    rep.status = DeliveryStatus::not_persisted;
-    rep.local_error = why;
-    rep.latency_ns = latency;
-    rep.user_token = token;
-    shared_.delivery_callback(rep);
+    if (o.failure) {
+      rep.error_code = o.failure->error_code;
+      rep.error = o.reason;
+      rep.status = o.failure->status;
+      rep.local_error = o.failure->local;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      rep.offset = o.base_offset >= 0 ? o.base_offset + int64_t(i) : -1;
+      rep.latency_ns = now - enqueue_ns[i];
+      rep.user_token = i < tokens.size() ? tokens[i] : 0;
+      shared_.delivery_callback(rep);
+    }
   }
-  bump(counters_.failed);
+  if (!o.failure) {
+    bump(counters_.acked, n);
+  } else {
+    bump(counters_.failed, n);
+    if (o.failure->status == DeliveryStatus::possibly_persisted) bump(counters_.possibly_persisted, n);
+  }
 }
 
 }  // namespace rawkafka::client::detail

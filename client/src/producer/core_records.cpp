@@ -160,16 +160,8 @@ ProduceStatus CoreWorker::forward(const OutgoingRecord& r, CoreTopic& t, int32_t
                                   int64_t timestamp_ms) {
   ThreadRings* rings = thread_rings(shared_);
   if (!rings) return ProduceStatus::buffer_full;
-  RecordEntryHeader h;
-  h.topic_index = t.index;
-  h.partition = partition;
-  h.key_size = r.key ? int32_t(r.key->size()) : -1;
-  h.value_size = r.value ? int32_t(r.value->size()) : -1;
-  h.header_count = uint32_t(r.headers.size());
-  h.headers_size = uint32_t(encoded_headers_size(r.headers));
-  h.timestamp_ms = timestamp_ms;
-  h.enqueue_ns = enqueue_ns;
-  h.user_token = token;
+  const RecordEntryHeader h =
+      entry_header_for(t.index, partition, r.key, r.value, r.headers, timestamp_ms, enqueue_ns, token);
   // While the owner's ring is full, this core keeps running its own I/O, sleeping in its
   // reactor between looks (the owner frees space as its broker answers): no busy spin.
   std::function<void()> step = [this] { pump(std::chrono::milliseconds(1)); };

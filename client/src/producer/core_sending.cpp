@@ -250,20 +250,26 @@ bool CoreWorker::send_metadata_request(Instant now) {
     if (!present) req.topics->push_back({protocol::Uuid{}, name});
   }
   req.allow_auto_topic_creation = true;  // as the Java producer does
-  InFlightRequest* r = new_request(RequestKind::metadata);
-  r->correlation_id = via->next_correlation_id();
-  r->version = shared_.metadata_version;
+  metadata_in_flight_ = true;
+  send_control(*via, RequestKind::metadata, shared_.metadata_version, req, now);
+  return true;
+}
+
+// Metadata and InitProducerId: small requests encoded whole into the request's own buffer.
+template <class Request>
+void CoreWorker::send_control(BrokerSink& s, RequestKind kind, int16_t version, const Request& request,
+                              Instant now) {
+  InFlightRequest* r = new_request(kind);
+  r->correlation_id = s.next_correlation_id();
+  r->version = version;
   r->scratch.clear();
   protocol::Writer w(r->scratch);
-  size_t at = protocol::begin_request(w, protocol::ApiKey::metadata, r->version, r->correlation_id,
-                                      config_.client_id);
-  req.encode(w, r->version);
+  size_t at = protocol::begin_request(w, Request::traits.key, version, r->correlation_id, config_.client_id);
+  request.encode(w, version);
   protocol::end_frame(w, at);
   w.finish();
   r->iov.emplace_back(r->scratch.data(), r->scratch.size());
-  metadata_in_flight_ = true;
-  send_frame(*via, r, now);
-  return true;
+  send_frame(s, r, now);
 }
 
 // ---- the idempotent epoch (KIP-360) --------------------------------------------------------
@@ -295,19 +301,8 @@ void CoreWorker::maybe_bump_epoch(Instant now) {
   req.transaction_timeout_ms = INT32_MAX;
   req.producer_id = producer_id_;
   req.producer_epoch = producer_epoch_;
-  InFlightRequest* r = new_request(RequestKind::init_producer_id);
-  r->correlation_id = via->next_correlation_id();
-  r->version = shared_.init_producer_id_version;
-  r->scratch.clear();
-  protocol::Writer w(r->scratch);
-  size_t at = protocol::begin_request(w, protocol::ApiKey::init_producer_id, r->version,
-                                      r->correlation_id, config_.client_id);
-  req.encode(w, r->version);
-  protocol::end_frame(w, at);
-  w.finish();
-  r->iov.emplace_back(r->scratch.data(), r->scratch.size());
   bump_in_flight_ = true;
-  send_frame(*via, r, now);
+  send_control(*via, RequestKind::init_producer_id, shared_.init_producer_id_version, req, now);
 }
 
 }  // namespace rawkafka::client::detail

@@ -153,6 +153,8 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   InFlightRequest* new_request(RequestKind kind);
   void free_request(InFlightRequest* r);
   void send_frame(BrokerSink& s, InFlightRequest* req, Instant now);
+  template <class Request>
+  void send_control(BrokerSink& s, RequestKind kind, int16_t version, const Request& request, Instant now);
 
   // ---- answers and outcomes (core_outcomes.cpp) ----
   void on_connected(io::ConnectionId id) override;
@@ -165,6 +167,14 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   void handle_init_producer_id_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
   void settle_unanswered(InFlightRequest& req, Instant now);
   void carry_out(Batch* b, const Decision& d, int64_t base_offset, std::string_view reason, Instant now);
+  // How a batch (or a record refused before it joined one) ended, for report().
+  struct Outcome {
+    int64_t base_offset = -1;
+    const BatchFailure* failure = nullptr;  // null: acknowledged
+    std::string_view reason;
+  };
+  void report(const CoreTopic& t, int32_t partition, std::span<const int64_t> enqueue_ns,
+              std::span<const uint64_t> tokens, uint64_t payload_bytes, const Outcome& o, Instant now);
   void complete_batch(Batch* b, int64_t base_offset, Instant now);
   void fail_batch(Batch* b, const BatchFailure& f, std::string_view reason, Instant now);
   void report_failure(Batch* b, const BatchFailure& f, std::string_view reason, Instant now);

@@ -204,21 +204,15 @@ ProduceStatus Producer::produce(const OutgoingRecord& r, uint64_t user_token) {
   const unsigned threads = unsigned(s.cores.size());
   const unsigned core = partition >= 0 ? owner_core(tc.hash, partition, threads) : rings->home_core;
 
-  RecordEntryHeader h;
-  h.topic_index = tc.index;
-  h.partition = partition;
-  h.key_size = r.key ? int32_t(r.key->size()) : -1;
-  h.value_size = r.value ? int32_t(r.value->size()) : -1;
-  h.header_count = uint32_t(r.headers.size());
-  h.headers_size = uint32_t(encoded_headers_size(r.headers));
   const int64_t called = monotonic_ns();
-  h.enqueue_ns = r.due_ns >= 0 ? std::min(r.due_ns, called) : called;
-  h.timestamp_ms = r.timestamp_ms >= 0
-                       ? r.timestamp_ms
-                       : std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count();
-  h.user_token = user_token;
+  const int64_t timestamp_ms = r.timestamp_ms >= 0
+                                   ? r.timestamp_ms
+                                   : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count();
+  const RecordEntryHeader h =
+      entry_header_for(tc.index, partition, r.key, r.value, r.headers, timestamp_ms,
+                       r.due_ns >= 0 ? std::min(r.due_ns, called) : called, user_token);
   static const std::function<void()> nap = [] { std::this_thread::sleep_for(std::chrono::microseconds(20)); };
   const bool block = s.config.buffer_full_policy == BufferFullPolicy::block;
   HandoffResult res = hand_over(s, *rings, core, h, r.key, r.value, r.headers,

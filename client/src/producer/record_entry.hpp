@@ -33,6 +33,24 @@ inline size_t encoded_headers_size(std::span<const protocol::RecordHeader> heade
   return n;
 }
 
+inline RecordEntryHeader entry_header_for(uint32_t topic_index, int32_t partition,
+                                          const std::optional<protocol::Bytes>& key,
+                                          const std::optional<protocol::Bytes>& value,
+                                          std::span<const protocol::RecordHeader> headers,
+                                          int64_t timestamp_ms, int64_t enqueue_ns, uint64_t token) {
+  RecordEntryHeader h;
+  h.topic_index = topic_index;
+  h.partition = partition;
+  h.key_size = key ? int32_t(key->size()) : -1;
+  h.value_size = value ? int32_t(value->size()) : -1;
+  h.header_count = uint32_t(headers.size());
+  h.headers_size = uint32_t(encoded_headers_size(headers));
+  h.timestamp_ms = timestamp_ms;
+  h.enqueue_ns = enqueue_ns;
+  h.user_token = token;
+  return h;
+}
+
 inline size_t record_entry_size(const std::optional<protocol::Bytes>& key,
                                 const std::optional<protocol::Bytes>& value, size_t headers_size) {
   return sizeof(RecordEntryHeader) + (key ? key->size() : 0) + (value ? value->size() : 0) +
