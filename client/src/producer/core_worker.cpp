@@ -75,10 +75,12 @@ void CoreWorker::start() {
     wall_offset_ns_ = wall - clock_.now_ns();
     const bool ok = start_error_.empty();
     {
+      // Notified under the lock: start() returns (and its condition variable goes) as soon as
+      // it sees `ready`, so the notification must be over by then.
       std::lock_guard lock(m);
       ready = true;
+      cv.notify_all();
     }
-    cv.notify_all();
     if (ok) run();
     // The reactor is torn down on the thread that drove it: io_uring runs a ring's task work
     // only on its submitting thread, so waiting for cancellations elsewhere never ends.
@@ -225,6 +227,15 @@ bool CoreWorker::rings_drained() const {
   for (unsigned s = 0; s < n; ++s) {
     SpscByteRing* ring = ring_slots_[s].load(std::memory_order_acquire);
     if (ring && !ring->empty_for_consumer()) return false;
+  }
+  return true;
+}
+
+bool CoreWorker::rings_released() const {
+  unsigned n = shared_.ring_count.load(std::memory_order_acquire);
+  for (unsigned s = 0; s < n; ++s) {
+    SpscByteRing* ring = ring_slots_[s].load(std::memory_order_acquire);
+    if (ring && !ring->drained()) return false;
   }
   return true;
 }

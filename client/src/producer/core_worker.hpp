@@ -106,8 +106,10 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   void merge_latency(LatencyHistogram& into) const;
   std::string last_error() const;
   io::Backend backend() const { return backend_; }
-  // True when every record handed to this core through rings has been taken in.
+  // This core's thread: every record handed to it through rings has been taken in.
   bool rings_drained() const;
+  // Any thread: the same, as far as the core has released what it took (Producer::flush).
+  bool rings_released() const;
   std::atomic<bool>& sleeping() { return sleeping_; }
 
  private:

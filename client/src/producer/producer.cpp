@@ -249,7 +249,7 @@ bool Producer::flush(std::chrono::milliseconds timeout) {
     done = true;
     for (auto& core : impl_->cores) {
       const auto& c = core->counters();
-      if (!core->rings_drained() ||
+      if (!core->rings_released() ||
           c.enqueued.load() != c.acked.load() + c.failed.load()) {
         done = false;
         break;

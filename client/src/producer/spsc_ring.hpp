@@ -90,6 +90,12 @@ class SpscByteRing {
     return read_local_ == published_write_.load(std::memory_order_acquire);
   }
 
+  // ---- any thread ----
+  // Everything published has been taken and released by the consumer.
+  bool drained() const {
+    return read_pos_.load(std::memory_order_acquire) == published_write_.load(std::memory_order_acquire);
+  }
+
  private:
   static constexpr size_t kHeader = 4;
   static constexpr uint32_t kWrapMarker = 0xffffffffu;

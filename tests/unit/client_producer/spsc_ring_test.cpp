@@ -36,6 +36,23 @@ TEST_CASE("an empty ring has nothing to read") {
   CHECK(ring.empty_for_consumer());
 }
 
+TEST_CASE("another thread sees the ring drained only once the consumer has released what it took") {
+  SpscByteRing ring(1024);
+  CHECK(ring.drained());
+  uint8_t* p = ring.try_reserve(16);
+  REQUIRE(p);
+  std::memset(p, 7, 16);
+  ring.commit(16);
+  CHECK_FALSE(ring.drained());
+  std::span<const uint8_t> e = ring.front();
+  REQUIRE(e.size() == 16);
+  ring.pop(e.size());
+  CHECK(ring.empty_for_consumer());
+  CHECK_FALSE(ring.drained());
+  ring.release();
+  CHECK(ring.drained());
+}
+
 TEST_CASE("capacity rounds up to a power of two and limits one entry to half of it") {
   SpscByteRing ring(1000);
   CHECK(ring.capacity() == 1024);
