@@ -323,6 +323,11 @@ int main(int argc, char** argv) {
                                      : Clock::time_point::max();
   const uint64_t total = o.num_records.value_or(UINT64_MAX);
   const double per_thread_rate = o.throughput > 0 ? o.throughput / double(threads) : 0;
+  // Paced runs wake at most once per quantum: half of linger.ms (records wait that long in their
+  // batch anyway), between 100 us and 1 ms. A wake-up costs microseconds of system time; one
+  // per record at 50,000 records/s cost 4 us of CPU per record.
+  const auto pacing_quantum = std::chrono::microseconds(
+      std::clamp<int64_t>(config.linger_ms * 1000 / 2, 100, 1000));
 
   auto body = [&](client::CoreProducer& core) {
     const unsigned index = core.core_index();
@@ -338,6 +343,7 @@ int main(int argc, char** argv) {
     if (o.verify) record.headers = std::span<const rawkafka::protocol::RecordHeader>(&mark, 1);
     char key[24];
     const auto thread_start = Clock::now();
+    auto last_wake = thread_start;
     uint64_t k = 0;
     for (; k < share; ++k) {
       if ((k & 255) == 0) {
@@ -351,9 +357,17 @@ int main(int argc, char** argv) {
         const auto due = thread_start + std::chrono::duration_cast<Clock::duration>(
                                             std::chrono::duration<double>(double(k) / per_thread_rate));
         record.due_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.time_since_epoch()).count();
-        for (auto now = Clock::now(); now < due; now = Clock::now()) {
-          core.poll_for(due - now);
-          if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
+        // One wake-up per pacing quantum, not per record: the thread sleeps until this record
+        // is due but at least a quantum past its last wake-up, then sends every record due by
+        // then. Each still counts its latency from its own due time.
+        auto now = Clock::now();
+        if (now < due) {
+          const auto wake = std::max(due, last_wake + pacing_quantum);
+          for (; now < wake; now = Clock::now()) {
+            core.poll_for(wake - now);
+            if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
+          }
+          last_wake = now;
         }
         if (core.stopping() || g_interrupted.load(std::memory_order_relaxed)) break;
         if (o.duration_s && Clock::now() >= deadline) break;
