@@ -164,7 +164,7 @@ ProduceStatus CoreWorker::forward(const OutgoingRecord& r, CoreTopic& t, int32_t
       entry_header_for(t.index, partition, r.key, r.value, r.headers, timestamp_ms, enqueue_ns, token);
   // While the owner's ring is full, this core keeps running its own I/O, sleeping in its
   // reactor between looks (the owner frees space as its broker answers): no busy spin.
-  std::function<void()> step = [this] { pump(std::chrono::milliseconds(1)); };
+  std::function<void(unsigned)> step = [this](unsigned) { pump(std::chrono::milliseconds(1)); };
   const bool block = config_.buffer_full_policy == BufferFullPolicy::block;
   HandoffResult res = hand_over(shared_, *rings, owner, h, r.key, r.value, r.headers,
                                 clock_.now_ns() + config_.max_block_ms * 1'000'000, block ? &step : nullptr);

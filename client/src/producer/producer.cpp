@@ -213,7 +213,10 @@ ProduceStatus Producer::produce(const OutgoingRecord& r, uint64_t user_token) {
   const RecordEntryHeader h =
       entry_header_for(tc.index, partition, r.key, r.value, r.headers, timestamp_ms,
                        r.due_ns >= 0 ? std::min(r.due_ns, called) : called, user_token);
-  static const std::function<void()> nap = [] { std::this_thread::sleep_for(std::chrono::microseconds(20)); };
+  // While the owner's ring is full: naps from 20 us, doubling every 8 looks, up to 1 ms.
+  static const std::function<void(unsigned)> nap = [](unsigned tries) {
+    std::this_thread::sleep_for(std::chrono::microseconds(std::min(20u << std::min(tries / 8, 6u), 1000u)));
+  };
   const bool block = s.config.buffer_full_policy == BufferFullPolicy::block;
   HandoffResult res = hand_over(s, *rings, core, h, r.key, r.value, r.headers,
                                 called + s.config.max_block_ms * 1'000'000, block ? &nap : nullptr);

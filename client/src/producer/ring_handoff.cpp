@@ -49,7 +49,7 @@ HandoffResult hand_over(ProducerShared& shared, ThreadRings& rings, unsigned cor
                         const RecordEntryHeader& header, const std::optional<protocol::Bytes>& key,
                         const std::optional<protocol::Bytes>& value,
                         std::span<const protocol::RecordHeader> headers, int64_t deadline_ns,
-                        const std::function<void()>* wait_step) {
+                        const std::function<void(unsigned)>* wait_step) {
   // What the owner would refuse is refused here, at once (as CoreWorker::append does).
   if (protocol::record_wire_size_for(0, 0, key, value, headers) + protocol::kRecordBatchHeaderSize + 256 >
       size_t(shared.config.max_request_size)) {
@@ -62,13 +62,15 @@ HandoffResult hand_over(ProducerShared& shared, ThreadRings& rings, unsigned cor
   const size_t size = indirect ? kIndirectEntrySize : full_size;
   CoreWorker& target = *shared.cores[core];
   uint8_t* p = ring.try_reserve(size);
-  while (!p) {
+  for (unsigned tries = 0; !p; ++tries) {
     if (!wait_step) return HandoffResult::full;
-    target.wake();
+    // Prompt the owner now and then; once it is out of buffer memory it sleeps until an
+    // answer frees some, and waking it on every look would only make it spin.
+    if (tries % 16 == 0) target.wake();
     if (monotonic_ns() >= deadline_ns || shared.stop_requested.load(std::memory_order_relaxed)) {
       return HandoffResult::full;
     }
-    (*wait_step)();
+    (*wait_step)(tries);
     p = ring.try_reserve(size);
   }
   if (indirect) {

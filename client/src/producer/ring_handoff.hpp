@@ -29,13 +29,14 @@ ThreadRings* thread_rings(ProducerShared& shared);
 
 enum class HandoffResult : uint8_t { queued, full, too_large };
 
-// Copies the record into the ring for `core`. When the ring is full: with `wait_step` set,
+// Copies the record into the ring for `core`. When the ring is full: with `wait_step` set
+// (called with the number of looks so far, to back off),
 // calls it repeatedly (it should run I/O or sleep briefly) until space appears or
 // `deadline_ns` passes; without, returns full at once.
 HandoffResult hand_over(ProducerShared& shared, ThreadRings& rings, unsigned core,
                         const RecordEntryHeader& header, const std::optional<protocol::Bytes>& key,
                         const std::optional<protocol::Bytes>& value,
                         std::span<const protocol::RecordHeader> headers, int64_t deadline_ns,
-                        const std::function<void()>* wait_step);
+                        const std::function<void(unsigned)>* wait_step);
 
 }  // namespace rawkafka::client::detail
