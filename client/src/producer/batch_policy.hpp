@@ -1,12 +1,10 @@
 #pragma once
-// The producer's decisions as pure functions, so they can be tested without sockets:
-// when an open batch is ready, how sequence numbers advance, and which ready batches one
-// Produce request to a broker carries.
+// Two of the producer's decisions as pure functions, so they can be tested without sockets:
+// when an open batch is ready, and how sequence numbers advance. (What a Produce request
+// carries is BrokerSink's fair drain; what an answer means is PartitionQueue's.)
 
 #include <cstddef>
 #include <cstdint>
-#include <span>
-#include <vector>
 
 namespace rawkafka::client::detail {
 
@@ -56,49 +54,5 @@ class SequenceCounter {
  private:
   int32_t next_ = 0;
 };
-
-// ---- request grouping --------------------------------------------------------------------
-
-// One partition with a ready batch, as the planner sees it.
-struct ReadyBatchInfo {
-  int32_t broker = -1;   // leader node id
-  size_t batch_bytes = 0;
-  size_t topic_key = 0;  // batches of the same topic share a key (topic name counted once)
-  size_t topic_overhead = 0;  // bytes the topic adds to a request the first time it appears
-};
-
-struct RequestPlanLimits {
-  size_t max_request_size = 1048576;  // max.request.size
-  size_t request_overhead = 0;        // frame + header + fixed request fields
-  size_t partition_overhead = 0;      // per partition: index + records length (+ tags)
-  unsigned max_in_flight = 5;         // max.in.flight.requests.per.connection
-};
-
-// Picks, for `broker`, the batches (indexes into `ready`, in order) the next request carries.
-// A batch that alone exceeds the limit still goes alone (the broker then answers
-// MESSAGE_TOO_LARGE / RECORD_LIST_TOO_LARGE for it, which is reported per record).
-// Returns empty when `in_flight` has reached the limit or nothing is ready for the broker.
-inline void plan_request(std::span<const ReadyBatchInfo> ready, int32_t broker, unsigned in_flight,
-                         const RequestPlanLimits& limits, std::vector<size_t>& out) {
-  out.clear();
-  if (in_flight >= limits.max_in_flight) return;
-  size_t total = limits.request_overhead;
-  for (size_t i = 0; i < ready.size(); ++i) {
-    const ReadyBatchInfo& b = ready[i];
-    if (b.broker != broker) continue;
-    bool topic_new = true;
-    for (size_t j : out) {
-      if (ready[j].topic_key == b.topic_key) {
-        topic_new = false;
-        break;
-      }
-    }
-    size_t add = b.batch_bytes + limits.partition_overhead + (topic_new ? b.topic_overhead : 0);
-    if (!out.empty() && total + add > limits.max_request_size) continue;
-    total += add;
-    out.push_back(i);
-    if (total >= limits.max_request_size) break;
-  }
-}
 
 }  // namespace rawkafka::client::detail

@@ -1,5 +1,5 @@
 // The producer's decisions without sockets: buffer reuse and budget, sequence numbers, when a
-// batch is ready, and which batches one request carries.
+// batch is ready, how records travel through rings.
 
 #include <doctest/doctest.h>
 
@@ -125,64 +125,6 @@ TEST_CASE("linger.ms=0 sends at the next look") {
   ReadinessInput in{.batch_bytes = 70, .batch_capacity = 16384, .created_ns = 10, .now_ns = 10,
                     .linger_ns = 0};
   CHECK(batch_ready(in));
-}
-
-// ---- request grouping ----------------------------------------------------------------------
-
-TEST_CASE("a request carries only the batches led by its broker") {
-  std::vector<ReadyBatchInfo> ready{{1, 1000, 0, 10}, {2, 1000, 0, 10}, {1, 1000, 1, 10}};
-  std::vector<size_t> out;
-  plan_request(ready, 1, 0, {}, out);
-  CHECK(out == std::vector<size_t>{0, 2});
-  plan_request(ready, 2, 0, {}, out);
-  CHECK(out == std::vector<size_t>{1});
-  plan_request(ready, 3, 0, {}, out);
-  CHECK(out.empty());
-}
-
-TEST_CASE("a request stops short of max.request.size; the rest waits for the next one") {
-  RequestPlanLimits limits{.max_request_size = 10000, .request_overhead = 100, .partition_overhead = 16};
-  std::vector<ReadyBatchInfo> ready;
-  for (int i = 0; i < 5; ++i) ready.push_back({1, 3000, size_t(i), 20});
-  std::vector<size_t> out;
-  plan_request(ready, 1, 0, limits, out);
-  // 100 + 3 * (3000 + 16 + 20) = 9208; a fourth would pass 10000.
-  CHECK(out == std::vector<size_t>{0, 1, 2});
-}
-
-TEST_CASE("a smaller batch further on still fits where a big one did not") {
-  RequestPlanLimits limits{.max_request_size = 10000, .request_overhead = 0, .partition_overhead = 0};
-  std::vector<ReadyBatchInfo> ready{{1, 6000, 0, 0}, {1, 6000, 1, 0}, {1, 3000, 2, 0}};
-  std::vector<size_t> out;
-  plan_request(ready, 1, 0, limits, out);
-  CHECK(out == std::vector<size_t>{0, 2});
-}
-
-TEST_CASE("a topic's overhead is counted once per request") {
-  RequestPlanLimits limits{.max_request_size = 1000, .request_overhead = 0, .partition_overhead = 0};
-  std::vector<ReadyBatchInfo> ready{{1, 300, 7, 100}, {1, 300, 7, 100}, {1, 300, 8, 100}};
-  std::vector<size_t> out;
-  plan_request(ready, 1, 0, limits, out);
-  // 100 + 300 + 300 = 700 for topic 7; topic 8 would add 400 -> 1100 > 1000.
-  CHECK(out == std::vector<size_t>{0, 1});
-}
-
-TEST_CASE("a batch larger than max.request.size goes alone rather than never") {
-  RequestPlanLimits limits{.max_request_size = 1000};
-  std::vector<ReadyBatchInfo> ready{{1, 5000, 0, 0}, {1, 10, 1, 0}};
-  std::vector<size_t> out;
-  plan_request(ready, 1, 0, limits, out);
-  CHECK(out == std::vector<size_t>{0});
-}
-
-TEST_CASE("no request is planned once max.in.flight.requests.per.connection is reached") {
-  RequestPlanLimits limits{.max_in_flight = 5};
-  std::vector<ReadyBatchInfo> ready{{1, 100, 0, 0}};
-  std::vector<size_t> out;
-  plan_request(ready, 1, 5, limits, out);
-  CHECK(out.empty());
-  plan_request(ready, 1, 4, limits, out);
-  CHECK(out.size() == 1);
 }
 
 // ---- ring entries --------------------------------------------------------------------------
