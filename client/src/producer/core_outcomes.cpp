@@ -33,7 +33,11 @@ std::string broker_error_text(int16_t code, const std::optional<std::string>& me
 
 void CoreWorker::on_connected(io::ConnectionId id) {
   auto it = by_connection_.find(id);
-  if (it != by_connection_.end()) it->second->on_connected();
+  if (it == by_connection_.end()) return;
+  it->second->on_connected();
+  // A metadata request that waited for a connection goes now, not after its retry backoff
+  // (the first records for a new topic waited retry.backoff.ms for it).
+  if (metadata_due_ && !metadata_in_flight_) metadata_due_ = clock_.now();
 }
 
 void CoreWorker::on_sent(io::ConnectionId id, uint64_t token) {
@@ -253,6 +257,7 @@ void CoreWorker::carry_out(Batch* b, const Decision& d, int64_t base_offset, std
       break;
     case Verdict::retry:
       bump(counters_.retries);
+      queued_bytes_ += b->wire.size();
       note_ready(*b->queue);
       break;
     case Verdict::failed: {

@@ -242,6 +242,10 @@ Batch* CoreWorker::open_batch(PartitionQueue& q, size_t first_record_size, int64
   }
   const size_t need = protocol::kRecordBatchHeaderSize + first_record_size;
   if (!pool_->would_fit(need)) return nullptr;
+  // No new batch while the finished ones already waiting would fill the next two requests to
+  // every broker: more would only wait longer, not go faster (records sit in memory while the
+  // broker sets the pace, and latency grows with what is held).
+  if (queued_bytes_ >= queue_limit()) return nullptr;
   if (codec_ && !compressed_pool_->would_fit(
                     protocol::max_finished_size(std::max(need, pool_->standard_size()), codec_.get()))) {
     return nullptr;
@@ -302,6 +306,7 @@ void CoreWorker::close_batch(Batch* b) {
     return;
   }
   q.enqueue(b);
+  queued_bytes_ += b->wire.size();
   note_ready(q);
 }
 

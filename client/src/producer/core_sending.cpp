@@ -59,6 +59,13 @@ void CoreWorker::assign_leader(PartitionQueue& q, int32_t leader, int32_t epoch)
   if (q.leader() >= 0) sink_for(q.leader()).add_partition(&q);
 }
 
+// Two max.request.size requests' worth per broker this core sends to.
+size_t CoreWorker::queue_limit() const {
+  size_t brokers = 0;
+  for (const auto& [node, s] : sinks_) brokers += !s->partitions().empty();
+  return 2 * size_t(config_.max_request_size) * std::max<size_t>(1, brokers);
+}
+
 void CoreWorker::close_connection(BrokerSink& s, std::string why) {
   set_last_error(why);
   if (s.state() != BrokerSink::State::down) reactor_->close(s.connection());
@@ -92,6 +99,7 @@ void CoreWorker::send_ready(Instant now) {
       if (drain_out_.empty()) break;
       for (Batch* b : drain_out_) {
         b->queue->take_front();
+        queued_bytes_ -= b->wire.size();
         if (b->stale) {
           std::string error;
           finish_batch(b, error);  // it finished once with the same records and sizes

@@ -332,6 +332,7 @@ void CoreWorker::check_timeouts(Instant now) {
     batch_scratch_.clear();
     q->take_expired(now, batch_scratch_);
     for (Batch* b : batch_scratch_) {
+      queued_bytes_ -= b->wire.size();
       std::string reason = "delivery timed out after delivery.timeout.ms";
       if (b->last_error) reason += " (last error " + std::string(protocol::error_name(b->last_error)) + ")";
       fail_batch(b, q->failure_for(*b, b->last_error, LocalError::timed_out), reason, now);
@@ -346,7 +347,10 @@ void CoreWorker::abort_everything(LocalError why, const char* reason) {
   for (PartitionQueue* q : ready_) {
     batch_scratch_.clear();
     q->take_queued(batch_scratch_);
-    for (Batch* b : batch_scratch_) fail_batch(b, q->failure_for(*b, 0, why), reason, now);
+    for (Batch* b : batch_scratch_) {
+      queued_bytes_ -= b->wire.size();
+      fail_batch(b, q->failure_for(*b, 0, why), reason, now);
+    }
     q->in_ready_list = false;
   }
   ready_.clear();

@@ -232,6 +232,8 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   Duration request_timeout_{};
   Instant next_timeout_check_{};
   uint32_t produced_since_pump_ = 0;
+  size_t queued_bytes_ = 0;  // finished batches waiting in partition queues (not in flight)
+  size_t queue_limit() const;
   bool ring_blocked_ = false;  // drain_rings left entries behind: buffer.memory is used up
 
   // Idempotence: this core's own producer id and epoch (so an epoch bump is this core's

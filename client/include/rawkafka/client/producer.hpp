@@ -112,8 +112,9 @@ using BatchDeliveryCallback = std::function<void(const BatchDeliveryReport&)>;
 
 enum class [[nodiscard]] ProduceStatus : uint8_t {
   queued,            // accepted; its outcome will be counted (and reported to the callback)
-  buffer_full,       // buffer.memory is used up and buffer.full.policy=fail (or max.block.ms
-                     // passed, or request_stop()/close() ended the wait)
+  buffer_full,       // buffer.memory is used up, or the batches waiting to be sent already
+                     // fill two max.request.size requests per broker, and buffer.full.policy=fail
+                     // (or max.block.ms passed, or request_stop()/close() ended the wait)
   record_too_large,  // the encoded record exceeds max.request.size
   unknown_topic,     // not in metadata after waiting max.block.ms, or partition out of range
   closed,            // close() was called (or is under way)
