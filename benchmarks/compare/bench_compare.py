@@ -203,26 +203,34 @@ class Bench:
                 self.note(f"{scenario['key']}: {client.name} left out: {why}")
             else:
                 taking.append(client)
+        runs, errors = self.interleaved_runs(
+            taking, scenario["key"], scenario["key"], scenario, payload,
+            lambda r: f"{r['records_per_sec']:,.0f} records/s, "
+                      f"{r['cpu_ns_per_record']:,.0f} CPU ns/record, p99 {r['p99_ms']} ms")
+        return summarize(scenario, runs, errors)
+
+    def interleaved_runs(self, taking, key, label, scenario, payload, describe, throughput=-1):
+        """Every client in `taking`, each repetition in rotated order, on a fresh topic each:
+        the results by client, and the failed runs."""
         runs = {c.name: [] for c in taking}
         errors = []
         for rep in range(self.args.reps):
             for client in self.rotated(taking, rep):
-                topic = f"bench-{self.run_id}-{scenario['key']}-{client.name}-{rep}"
-                log(f"{scenario['key']} rep {rep + 1}/{self.args.reps}: {client.name}")
+                topic = f"bench-{self.run_id}-{key}-{client.name}-{rep}"
+                log(f"{label} rep {rep + 1}/{self.args.reps}: {client.name}")
                 try:
                     self.create_topic(topic)
                     result = clients_mod.run_client(
                         client, self.args.bootstrap, topic, scenario, payload,
-                        self.log_path(scenario["key"], client.name, rep), self.timeout_s,
+                        self.log_path(key, client.name, rep), self.timeout_s, throughput=throughput,
                         broker_pid=self.broker_pid())
                 except clients_mod.RunFailed as e:
                     log(f"  FAILED: {e}")
                     errors.append({"client": client.name, "rep": rep, "error": str(e)})
                     continue
-                log(f"  {result['records_per_sec']:,.0f} records/s, "
-                    f"{result['cpu_ns_per_record']:,.0f} CPU ns/record, p99 {result['p99_ms']} ms")
+                log(f"  {describe(result)}")
                 runs[client.name].append(result)
-        return summarize(scenario, runs, errors)
+        return runs, errors
 
     def java_startup_cpu(self):
         """CPU of a 1-record Java run: the JVM start-up part of Java's CPU per record."""
@@ -348,27 +356,12 @@ class Bench:
                                 props=dict(base["props"], **{"linger.ms": str(linger)}))
                 key = f"setload-{rate}-linger{linger}"
                 taking = [c for c in self.clients if not c.supports(scenario, payload)]
-                runs = {c.name: [] for c in taking}
-                errors = []
-                for rep in range(self.args.reps):
-                    for client in self.rotated(taking, rep):
-                        topic = f"bench-{self.run_id}-{key}-{client.name}-{rep}"
-                        log(f"set load {rate:,}/s linger.ms={linger} rep {rep + 1}/{self.args.reps}: "
-                            f"{client.name}")
-                        try:
-                            self.create_topic(topic)
-                            result = clients_mod.run_client(
-                                client, self.args.bootstrap, topic, scenario, payload,
-                                self.log_path(key, client.name, rep), self.timeout_s, throughput=rate,
-                                broker_pid=self.broker_pid())
-                        except clients_mod.RunFailed as e:
-                            log(f"  FAILED: {e}")
-                            errors.append({"client": client.name, "rep": rep, "error": str(e)})
-                            continue
-                        log(f"  {result['records_per_sec']:,.0f} records/s, p50 {result['p50_ms']} "
-                            f"p99 {result['p99_ms']} p99.9 {result['p999_ms']} ms, "
-                            f"{result['cpu_ns_per_record']:,.0f} CPU ns/record")
-                        runs[client.name].append(result)
+                runs, errors = self.interleaved_runs(
+                    taking, key, f"set load {rate:,}/s linger.ms={linger}", scenario, payload,
+                    lambda r: f"{r['records_per_sec']:,.0f} records/s, p50 {r['p50_ms']} "
+                              f"p99 {r['p99_ms']} p99.9 {r['p999_ms']} ms, "
+                              f"{r['cpu_ns_per_record']:,.0f} CPU ns/record",
+                    throughput=rate)
                 summary = summarize(dict(scenario, key=key, short=f"{rate // 1000}k/s, linger {linger}",
                                          name=f"{rate:,} records/s, linger.ms={linger}"),
                                     runs, errors)

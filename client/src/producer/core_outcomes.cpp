@@ -175,7 +175,7 @@ void CoreWorker::handle_produce_response(BrokerSink& s, InFlightRequest& req, pr
     if (!pr->current_leader.is_default() && pr->current_leader.leader_id >= 0) {
       assign_leader(q, pr->current_leader.leader_id, pr->current_leader.leader_epoch);
     }
-    const Decision d = q.on_response(b, pr->error_code, now, pr->log_start_offset);
+    const Decision d = q.on_response(b, pr->error_code, now);
     carry_out(b, d, pr->base_offset,
               pr->error_code ? broker_error_text(pr->error_code, pr->error_message) : std::string(), now);
   }
@@ -216,7 +216,6 @@ void CoreWorker::handle_metadata_response(BrokerSink& s, InFlightRequest& req, p
 }
 
 void CoreWorker::handle_init_producer_id_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r) {
-  const Instant now = clock_.now();
   bump_in_flight_ = false;
   protocol::InitProducerIdResponse resp;
   const bool ok = resp.decode(r, req.version);
@@ -229,7 +228,7 @@ void CoreWorker::handle_init_producer_id_response(BrokerSink& s, InFlightRequest
   }
   if (resp.error_code != 0) {
     if (protocol::is_retriable(resp.error_code)) return;  // asked again on the next turn
-    enter_fatal("bumping the producer epoch failed: " + broker_error_text(resp.error_code, std::nullopt), now);
+    enter_fatal("bumping the producer epoch failed: " + broker_error_text(resp.error_code, std::nullopt));
     return;
   }
   producer_id_ = resp.producer_id;
@@ -272,15 +271,14 @@ void CoreWorker::carry_out(Batch* b, const Decision& d, int64_t base_offset, std
       break;
     }
   }
-  if (d.fatal) enter_fatal(reason, now);
+  if (d.fatal) enter_fatal(reason);
 }
 
-void CoreWorker::enter_fatal(std::string_view reason, Instant now) {
+void CoreWorker::enter_fatal(std::string_view reason) {
   if (fatal_) return;
   fatal_ = true;
   fatal_reason_ = "the idempotent producer cannot go on: " + std::string(reason);
   set_last_error(fatal_reason_);
-  static_cast<void>(now);
   abort_everything(LocalError::fatal_idempotence, fatal_reason_.c_str());
 }
 

@@ -294,7 +294,7 @@ void CoreWorker::maybe_bump_epoch(Instant now) {
   }
   if (shared_.init_producer_id_version < 3) {
     enter_fatal("the broker lost this producer's sequence state and does not support bumping "
-                "the epoch (InitProducerId v3, KIP-360)", now);
+                "the epoch (InitProducerId v3, KIP-360)");
     return;
   }
   BrokerSink* via = nullptr;

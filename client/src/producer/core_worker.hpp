@@ -182,7 +182,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   void report_failure(Batch* b, const BatchFailure& f, std::string_view reason, Instant now);
   void fail_record_now(CoreTopic& t, int32_t partition, LocalError why, std::string_view reason,
                        uint64_t token, int64_t enqueue_ns, uint64_t payload_bytes);
-  void enter_fatal(std::string_view reason, Instant now);
+  void enter_fatal(std::string_view reason);
   void set_last_error(std::string_view error);
   void close_connection(BrokerSink& s, std::string why);
   int64_t wall_ms(int64_t now_ns) const { return (now_ns + wall_offset_ns_) / 1000000; }

@@ -177,7 +177,7 @@ Decision PartitionQueue::retry(Batch* b, int16_t code, Instant now) {
   return d;
 }
 
-Decision PartitionQueue::on_response(Batch* b, int16_t code, Instant now, int64_t log_start_offset) {
+Decision PartitionQueue::on_response(Batch* b, int16_t code, Instant now) {
   --in_flight_;
   if (code == 0 || code == int16_t(ErrorCode::DUPLICATE_SEQUENCE_NUMBER)) {
     if (in_flight_ == 0) retrying_ = false;
@@ -209,7 +209,6 @@ Decision PartitionQueue::on_response(Batch* b, int16_t code, Instant now, int64_
       // The broker no longer knows our producer id (its state expired with the log's
       // retention, log_start_offset past our last write). The next batch can be retried under
       // a new epoch; a later one has lost its place.
-      static_cast<void>(log_start_offset);
       Decision d = next_expected ? retry(b, code, now) : give_up(b, code, LocalError::none);
       d.bump_epoch = true;
       return d;

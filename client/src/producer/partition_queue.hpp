@@ -80,8 +80,8 @@ class PartitionQueue {
   Instant front_deadline() const { return head_ ? head_->deadline : Instant::max(); }
 
   // ---- outcomes of batches in flight ----
-  // The broker answered for the batch. log_start_offset: the response's, -1 when unknown.
-  Decision on_response(Batch* b, int16_t error_code, Instant now, int64_t log_start_offset = -1);
+  // The broker answered for the batch.
+  Decision on_response(Batch* b, int16_t error_code, Instant now);
   // The request carrying it was written (or may have been) but no answer will come: the
   // connection was lost, or request.timeout.ms passed.
   Decision on_no_answer(Batch* b, Instant now);

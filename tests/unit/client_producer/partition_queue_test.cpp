@@ -268,7 +268,7 @@ TEST_CASE("UNKNOWN_PRODUCER_ID for the next batch is retried under a new epoch")
   Fixture x;
   queue_batch(x.q, x.f, 1, at_ms(0));
   Batch* b = send_front(x.q, at_ms(0));
-  Decision d = x.q.on_response(b, code(ErrorCode::UNKNOWN_PRODUCER_ID), at_ms(1), 100);
+  Decision d = x.q.on_response(b, code(ErrorCode::UNKNOWN_PRODUCER_ID), at_ms(1));
   CHECK(d.verdict == Verdict::retry);
   CHECK(d.bump_epoch);
 }
