@@ -16,6 +16,7 @@
 
 #include "blocking_client.hpp"
 #include "integration.hpp"
+#include "rawkafka/protocol/errors.hpp"
 #include "rawkafka/protocol/messages/all.hpp"
 #include "rawkafka/protocol/record_batch.hpp"
 
@@ -223,7 +224,17 @@ TEST_CASE("Produce at every version from 3 to the negotiated max; kcat and our F
     req.timeout_ms = 10000;
     req.topic_data.push_back({topic, topic_id, {{0, batch.batch}}});
     ProduceResponse resp;
-    REQUIRE_MESSAGE(client.call(ApiKey::produce, v, req, resp), client.error());
+    // Metadata can name the new topic's leader a moment before that broker takes writes for
+    // it: it answers NOT_LEADER_OR_FOLLOWER (nothing appended), and a client sends again.
+    for (int attempt = 0;; ++attempt) {
+      resp = ProduceResponse{};
+      REQUIRE_MESSAGE(client.call(ApiKey::produce, v, req, resp), client.error());
+      const bool not_ready_yet =
+          resp.responses.size() == 1 && resp.responses[0].partition_responses.size() == 1 &&
+          resp.responses[0].partition_responses[0].error_code == int16_t(ErrorCode::NOT_LEADER_OR_FOLLOWER);
+      if (!not_ready_yet || attempt == 50) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
     REQUIRE(resp.responses.size() == 1);
     if (v >= 13) {
       CHECK(resp.responses[0].topic_id == topic_id);
