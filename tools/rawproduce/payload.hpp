@@ -25,7 +25,8 @@ class PayloadPool {
   // Deterministic for a given seed.
   static PayloadPool json_logs(size_t count = 65536, uint64_t seed = 1);
   // `count` records of `record_size` random upper-case letters (as perf-test's random payload),
-  // taken as overlapping windows of one buffer so the pool stays small for large records.
+  // taken as consecutive windows of one buffer (so the pool stays small for large records and
+  // is read as a stream).
   static PayloadPool random(uint32_t record_size, size_t count = 65536, uint64_t seed = 1);
   // The records of `contents` separated by `delimiter` (empty records dropped), as perf-test's
   // --payload-file. Throws std::runtime_error when there is none.
@@ -40,6 +41,8 @@ class PayloadPool {
     const size_t k = size_t(i % offsets_.size());
     return {data_.data() + offsets_[k], lengths_[k]};
   }
+  // Record k of the pool, k < size(): no division, for the produce loop (see PayloadCursor).
+  std::span<const uint8_t> record_at(size_t k) const { return {data_.data() + offsets_[k], lengths_[k]}; }
   double average_size() const;
   size_t memory_bytes() const { return data_.size() + offsets_.size() * (sizeof(size_t) + sizeof(uint32_t)); }
 
@@ -47,6 +50,23 @@ class PayloadPool {
   std::vector<uint8_t> data_;
   std::vector<size_t> offsets_;
   std::vector<uint32_t> lengths_;
+};
+
+// Walks a pool's records i, i + step, i + 2 step, ... (cycling) without a division per record.
+class PayloadCursor {
+ public:
+  PayloadCursor(const PayloadPool& pool, uint64_t first, uint64_t step)
+      : pool_(&pool), k_(size_t(first % pool.size())), step_(size_t(step % pool.size())) {}
+  std::span<const uint8_t> record() const { return pool_->record_at(k_); }
+  void advance() {
+    k_ += step_;
+    if (k_ >= pool_->size()) k_ -= pool_->size();
+  }
+
+ private:
+  const PayloadPool* pool_;
+  size_t k_;
+  size_t step_;
 };
 
 }  // namespace rawkafka::rawproduce

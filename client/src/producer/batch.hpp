@@ -15,6 +15,22 @@ namespace rawkafka::client::detail {
 
 class PartitionQueue;
 
+// Records appended one after another at the same instant (one produce call of many, or one
+// clock reading) share an entry: latencies stay exact per record at a fraction of the cost.
+struct EnqueueRun {
+  int64_t ns = 0;
+  uint32_t count = 0;
+};
+
+// Notes one more record enqueued at `ns` after those in `runs`.
+inline void note_enqueued(std::vector<EnqueueRun>& runs, int64_t ns) {
+  if (!runs.empty() && runs.back().ns == ns) {
+    ++runs.back().count;
+  } else {
+    runs.push_back({ns, 1});
+  }
+}
+
 struct Batch {
   PartitionQueue* queue = nullptr;
   PooledBuffer* buffer = nullptr;
@@ -34,7 +50,7 @@ struct Batch {
   // Sent at least once without a definite answer (connection lost, no response within
   // request.timeout.ms): the broker may have appended it.
   bool maybe_written = false;
-  std::vector<int64_t> enqueue_ns;  // per record, for latency
+  std::vector<EnqueueRun> enqueued;  // when its records came, in record order, for latency
   std::vector<uint64_t> tokens;     // per record, only with a delivery callback
   uint64_t payload_bytes = 0;       // key + value bytes of its records
   // Open batches of the core, oldest first (linger order).

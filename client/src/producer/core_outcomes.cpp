@@ -285,7 +285,7 @@ void CoreWorker::enter_fatal(std::string_view reason) {
 void CoreWorker::complete_batch(Batch* b, int64_t base_offset, Instant now) {
   Outcome o;
   o.base_offset = base_offset;
-  report(*topics_[b->queue->topic()], b->queue->partition(), b->enqueue_ns, b->tokens, b->payload_bytes, o, now);
+  report(*topics_[b->queue->topic()], b->queue->partition(), b->enqueued, b->tokens, b->payload_bytes, o, now);
   bump(counters_.bytes_acked, b->wire.size());
   bump(counters_.batches_acked);
   release_batch(b);
@@ -302,7 +302,7 @@ void CoreWorker::report_failure(Batch* b, const BatchFailure& f, std::string_vie
   Outcome o;
   o.failure = &f;
   o.reason = reason;
-  report(t, b->queue->partition(), b->enqueue_ns, b->tokens, b->payload_bytes, o, now);
+  report(t, b->queue->partition(), b->enqueued, b->tokens, b->payload_bytes, o, now);
 }
 
 void CoreWorker::fail_record_now(CoreTopic& t, int32_t partition, LocalError why, std::string_view reason,
@@ -312,24 +312,26 @@ void CoreWorker::fail_record_now(CoreTopic& t, int32_t partition, LocalError why
   Outcome o;
   o.failure = &f;
   o.reason = reason;
-  report(t, partition, {&enqueue_ns, 1}, {&token, 1}, payload_bytes, o, clock_.now());
+  const EnqueueRun run{enqueue_ns, 1};
+  report(t, partition, {&run, 1}, {&token, 1}, payload_bytes, o, clock_.now());
 }
 
 // The one way an outcome leaves the core: counted once, latencies recorded (acknowledged
 // records), then the batch callback and the per-record callback, each when set.
-void CoreWorker::report(const CoreTopic& t, int32_t partition, std::span<const int64_t> enqueue_ns,
+void CoreWorker::report(const CoreTopic& t, int32_t partition, std::span<const EnqueueRun> enqueued,
                         std::span<const uint64_t> tokens, uint64_t payload_bytes, const Outcome& o,
                         Instant now_at) {
   const int64_t now = now_at.time_since_epoch().count();
-  const size_t n = enqueue_ns.size();
+  size_t n = 0;
   uint64_t latency_sum = 0, latency_max = 0;
   {
     std::unique_lock lock(stats_mutex_, std::defer_lock);
     if (!o.failure) lock.lock();
-    for (int64_t e : enqueue_ns) {
-      const uint64_t latency = uint64_t(std::max<int64_t>(0, now - e));
-      if (!o.failure) latency_.record(latency);
-      latency_sum += latency;
+    for (const EnqueueRun& run : enqueued) {
+      const uint64_t latency = uint64_t(std::max<int64_t>(0, now - run.ns));
+      if (!o.failure) latency_.record(latency, run.count);
+      n += run.count;
+      latency_sum += latency * run.count;
       latency_max = std::max(latency_max, latency);
     }
   }
@@ -360,11 +362,14 @@ void CoreWorker::report(const CoreTopic& t, int32_t partition, std::span<const i
       rep.status = o.failure->status;
       rep.local_error = o.failure->local;
     }
-    for (size_t i = 0; i < n; ++i) {
-      rep.offset = o.base_offset >= 0 ? o.base_offset + int64_t(i) : -1;
-      rep.latency_ns = now - enqueue_ns[i];
-      rep.user_token = i < tokens.size() ? tokens[i] : 0;
-      shared_.delivery_callback(rep);
+    size_t i = 0;
+    for (const EnqueueRun& run : enqueued) {
+      rep.latency_ns = now - run.ns;
+      for (uint32_t k = 0; k < run.count; ++k, ++i) {
+        rep.offset = o.base_offset >= 0 ? o.base_offset + int64_t(i) : -1;
+        rep.user_token = i < tokens.size() ? tokens[i] : 0;
+        shared_.delivery_callback(rep);
+      }
     }
   }
   if (!o.failure) {

@@ -114,6 +114,35 @@ int32_t CoreWorker::choose_partition(CoreTopic& t, const std::optional<protocol:
 
 ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
   if (shared_.closed.load(std::memory_order_relaxed) || fatal_) return ProduceStatus::closed;
+  const int64_t called = clock_.now_ns();
+  return produce_at(r, token, called, wall_ms(called), called + config_.max_block_ms * 1'000'000);
+}
+
+ProduceManyResult CoreWorker::produce_many(std::span<const OutgoingRecord> records,
+                                           std::span<const uint64_t> tokens) {
+  ProduceManyResult res;
+  if (records.empty()) return res;
+  const int64_t called = clock_.now_ns();
+  const int64_t called_ms = wall_ms(called);
+  const int64_t block_deadline = called + config_.max_block_ms * 1'000'000;
+  const bool with_tokens = !tokens.empty();
+  for (const OutgoingRecord& r : records) {
+    if (shared_.closed.load(std::memory_order_relaxed) || fatal_) {
+      res.status = ProduceStatus::closed;
+      return res;
+    }
+    const ProduceStatus st = produce_at(r, with_tokens ? tokens[res.queued] : 0, called, called_ms, block_deadline);
+    if (st != ProduceStatus::queued) {
+      res.status = st;
+      return res;
+    }
+    ++res.queued;
+  }
+  return res;
+}
+
+ProduceStatus CoreWorker::produce_at(const OutgoingRecord& r, uint64_t token, int64_t called, int64_t called_ms,
+                                     int64_t block_deadline) {
   // Nearly every record names the topic of the one before it: compare here, look up on change.
   CoreTopic* t = last_topic_;
   if (!t || !same_name(t->name, r.topic)) {
@@ -127,8 +156,7 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
     partition = !r.key && config_.partitioner != PartitionerKind::round_robin ? t->sticky.partition()
                                                                             : choose_partition(*t, r.key);
   }
-  const int64_t called = clock_.now_ns();
-  const int64_t ts = r.timestamp_ms >= 0 ? r.timestamp_ms : wall_ms(called);
+  const int64_t ts = r.timestamp_ms >= 0 ? r.timestamp_ms : called_ms;
   const int64_t now = r.due_ns >= 0 ? std::min(r.due_ns, called) : called;  // latency from here
 
   // This core holds a queue exactly for the partitions it owns (load_topic), so a null one
@@ -140,9 +168,8 @@ ProduceStatus CoreWorker::produce(const OutgoingRecord& r, uint64_t token) {
 
   ProduceStatus st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
   if (st == ProduceStatus::buffer_full && config_.buffer_full_policy == BufferFullPolicy::block) {
-    const int64_t deadline = called + config_.max_block_ms * 1'000'000;
     // A stop request (Ctrl-C in rawproduce) ends the wait too: the caller is to return.
-    while (st == ProduceStatus::buffer_full && clock_.now_ns() < deadline &&
+    while (st == ProduceStatus::buffer_full && clock_.now_ns() < block_deadline &&
            !shared_.abort.load(std::memory_order_relaxed) && !fatal_ && !stopping()) {
       pump(std::chrono::milliseconds(50));  // sleeps until an answer frees memory
       st = append(*t, partition, ts, r.key, r.value, r.headers, token, now);
@@ -207,7 +234,7 @@ ProduceStatus CoreWorker::append(CoreTopic& t, int32_t partition, int64_t timest
     // open_batch sized the buffer for this record in a fresh batch.
     if (!ok) return ProduceStatus::record_too_large;
   }
-  b->enqueue_ns.push_back(enqueue_ns);
+  note_enqueued(b->enqueued, enqueue_ns);
   if (shared_.delivery_callback) b->tokens.push_back(token);
   b->payload_bytes += (key ? key->size() : 0) + (value ? value->size() : 0);
   // Full now if another record like this one would not fit: remaining < avg / 2 + 8, with
@@ -266,7 +293,7 @@ Batch* CoreWorker::open_batch(PartitionQueue& q, size_t first_record_size, int64
   b->attempts = 0;
   b->last_error = 0;
   b->maybe_written = false;
-  b->enqueue_ns.clear();
+  b->enqueued.clear();
   b->tokens.clear();
   b->payload_bytes = 0;
   b->next = nullptr;

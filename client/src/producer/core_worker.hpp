@@ -91,6 +91,8 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
 
   // CoreProducer
   ProduceStatus produce(const OutgoingRecord& record, uint64_t user_token) override;
+  ProduceManyResult produce_many(std::span<const OutgoingRecord> records,
+                                 std::span<const uint64_t> user_tokens) override;
   void poll() override { pump(Duration::zero()); }
   void poll_for(std::chrono::nanoseconds max_wait) override { pump(std::max(max_wait, Duration::zero())); }
   unsigned core_index() const override { return index_; }
@@ -128,6 +130,10 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   void load_topic(CoreTopic& t);
   void reload_metadata();
   int32_t choose_partition(CoreTopic& t, const std::optional<protocol::Bytes>& key);
+  // produce() for a record given at `called` (this core's clock), its wall time `called_ms`;
+  // waits for memory until `block_deadline_ns`.
+  ProduceStatus produce_at(const OutgoingRecord& r, uint64_t token, int64_t called, int64_t called_ms,
+                           int64_t block_deadline_ns);
   ProduceStatus append(CoreTopic& t, int32_t partition, int64_t timestamp_ms,
                        const std::optional<protocol::Bytes>& key,
                        const std::optional<protocol::Bytes>& value,
@@ -175,7 +181,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
     const BatchFailure* failure = nullptr;  // null: acknowledged
     std::string_view reason;
   };
-  void report(const CoreTopic& t, int32_t partition, std::span<const int64_t> enqueue_ns,
+  void report(const CoreTopic& t, int32_t partition, std::span<const EnqueueRun> enqueued,
               std::span<const uint64_t> tokens, uint64_t payload_bytes, const Outcome& o, Instant now);
   void complete_batch(Batch* b, int64_t base_offset, Instant now);
   void fail_batch(Batch* b, const BatchFailure& f, std::string_view reason, Instant now);

@@ -270,6 +270,97 @@ TEST_CASE("run_on_cores bodies on two cores append straight into their batches")
   CHECK(per_prefix["core1"] == per_core);
 }
 
+TEST_CASE("produce_many takes records in bursts, stops at the first it refuses, and reports each by token") {
+  const std::string topic = rt::unique_topic("producer-many");
+  create_topic(topic, 6);
+  Producer producer(make_config({{"threads", "2"}, {"max.request.size", "100000"}}));
+  std::mutex m;
+  std::map<uint64_t, int> delivered;  // token -> reports
+  std::atomic<uint64_t> records_in_reports{0};
+  producer.set_delivery_callback([&](const DeliveryReport& rep) {
+    std::lock_guard lock(m);
+    if (rep.error_code == 0) ++delivered[rep.user_token];
+  });
+  producer.set_batch_delivery_callback([&](const BatchDeliveryReport& rep) {
+    if (rep.error_code == 0) records_in_reports += rep.record_count;
+  });
+  const size_t per_core = 3000, burst = 25;
+  std::atomic<size_t> refused_at{SIZE_MAX};
+  std::atomic<int> refused_status{-1};
+  producer.run_on_cores([&](CoreProducer& core) {
+    const unsigned c = core.core_index();
+    std::vector<std::string> keys(burst), values(burst);
+    std::vector<OutgoingRecord> records(burst);
+    std::vector<uint64_t> tokens(burst);
+    for (size_t first = 0; first < per_core; first += burst) {
+      for (size_t i = 0; i < burst; ++i) {
+        const size_t n = first + i;
+        // Keyed: about half of each core's records belong to the other core's partitions.
+        const std::string tag = std::to_string(c) + "-" + std::to_string(n);
+        keys[i] = "k" + tag;
+        values[i] = "core" + tag;
+        records[i].topic = topic;
+        records[i].key = bytes_of(keys[i]);
+        records[i].value = bytes_of(values[i]);
+        tokens[i] = uint64_t(c) * per_core + n;
+      }
+      ProduceManyResult res = core.produce_many(records, tokens);
+      REQUIRE(res.queued == burst);
+      CHECK(res.status == ProduceStatus::queued);
+    }
+    if (c == 0) {
+      // A burst whose third record is over max.request.size: two are taken, then it stops.
+      std::string big(200000, 'b');
+      std::vector<OutgoingRecord> bad(4);
+      std::vector<std::string> vals{"after-0", "after-1", "", "after-3"};
+      for (size_t i = 0; i < bad.size(); ++i) {
+        bad[i].topic = topic;
+        bad[i].value = bytes_of(i == 2 ? big : vals[i]);
+      }
+      ProduceManyResult res = core.produce_many(bad);
+      refused_at = res.queued;
+      refused_status = int(res.status);
+    }
+  });
+  REQUIRE(producer.flush(std::chrono::seconds(60)));
+  ProducerStats st = producer.stats();
+  INFO(st.last_error);
+  CHECK(refused_at == 2);
+  CHECK(refused_status == int(ProduceStatus::record_too_large));
+  CHECK(st.records_acked == 2 * per_core + 2);
+  CHECK(st.latency.count == 2 * per_core + 2);
+  CHECK(records_in_reports == 2 * per_core + 2);
+  {
+    std::lock_guard lock(m);
+    // Tokens 0.. of the keyed records, each reported once; the two untokened ones report 0.
+    for (uint64_t t = 1; t < 2 * per_core; ++t) REQUIRE(delivered[t] == 1);
+    CHECK(delivered[0] == 3);
+  }
+  auto back = read_back(topic, 2 * per_core + 2);
+  REQUIRE(back.size() == 2 * per_core + 2);
+  std::map<std::pair<std::string, int>, long long> last;
+  std::map<std::string, size_t> seen;
+  for (const auto& rec : back) {
+    ++seen[rec.value];
+    if (rec.value.rfind("after-", 0) == 0) continue;
+    const size_t dash = rec.value.find('-');
+    const std::string prefix = rec.value.substr(0, dash);
+    const long long i = std::stoll(rec.value.substr(dash + 1));
+    std::string expected_key = "k";
+    expected_key += prefix.substr(4);
+    expected_key += '-';
+    expected_key += std::to_string(i);
+    CHECK(rec.key == expected_key);
+    auto key = std::make_pair(prefix, rec.partition);
+    if (last.count(key)) CHECK(last[key] < i);  // in order per producing core and partition
+    last[key] = i;
+  }
+  CHECK(seen.size() == 2 * per_core + 2);
+  CHECK(seen["after-0"] == 1);
+  CHECK(seen["after-1"] == 1);
+  CHECK(seen.count("after-3") == 0);
+}
+
 TEST_CASE("records from many application threads all arrive") {
   const std::string topic = rt::unique_topic("producer-threads");
   create_topic(topic, 4);

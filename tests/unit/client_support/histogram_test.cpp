@@ -114,3 +114,17 @@ TEST_CASE("values beyond the range are clamped but max stays exact; empty is zer
   CHECK(h.count() == 0);
   CHECK(h.max() == 0);
 }
+
+TEST_CASE("recording a value n times at once equals recording it n times") {
+  LatencyHistogram once, many;
+  for (uint64_t v : {5ull, 300ull, 123456ull, 9999999ull}) {
+    for (int i = 0; i < 7; ++i) once.record(v);
+    many.record(v, 7);
+  }
+  many.record(42, 0);  // nothing
+  CHECK(many.count() == once.count());
+  CHECK(many.sum() == once.sum());
+  CHECK(many.min() == once.min());
+  CHECK(many.max() == once.max());
+  for (double p : {1.0, 50.0, 90.0, 99.0, 99.9, 100.0}) CHECK(many.percentile(p) == once.percentile(p));
+}

@@ -78,10 +78,21 @@ TEST_CASE("random records have the asked size and differ") {
     distinct.insert(text(r));
   }
   CHECK(distinct.size() > 990);
+  // Consecutive windows of one buffer: the run reads them as a stream.
+  CHECK(pool.record(1).data() == pool.record(0).data() + 100);
   // A big record does not make the pool big.
   PayloadPool big = PayloadPool::random(2 << 20, 65536);
   CHECK(big.record(12345).size() == size_t(2 << 20));
   CHECK(big.memory_bytes() < 8u << 20);
+}
+
+TEST_CASE("a payload cursor walks i, i + step, ... as record() does, cycling") {
+  PayloadPool pool = PayloadPool::random(10, 7);
+  rawkafka::rawproduce::PayloadCursor cursor(pool, 5, 3);
+  for (uint64_t n = 0; n < 30; ++n) {
+    REQUIRE(cursor.record().data() == pool.record(5 + 3 * n).data());
+    cursor.advance();
+  }
 }
 
 TEST_CASE("file payloads split on the delimiter and skip empty records") {

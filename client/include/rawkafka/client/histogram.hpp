@@ -49,6 +49,15 @@ class LatencyHistogram {
     if (value_ns > max_) max_ = value_ns;
     if (value_ns < min_) min_ = value_ns;
   }
+  // `times` records of one value at once (records acknowledged together that waited alike).
+  void record(uint64_t value_ns, uint64_t times) {
+    if (times == 0) return;
+    counts_[bucket_of(value_ns)] += times;
+    count_ += times;
+    sum_ += value_ns * times;
+    if (value_ns > max_) max_ = value_ns;
+    if (value_ns < min_) min_ = value_ns;
+  }
   // Adds every value of `other` into this one.
   void merge(const LatencyHistogram& other);
   void reset();
