@@ -1,13 +1,16 @@
 // loopback_bandwidth: the raw limit of TCP over 127.0.0.1 on this machine. One thread writes
 // large blocks with blocking send(), another reads them with blocking recv(), for N seconds; the
 // report is the bytes the reader received per second. The comparison divides a client's wire
-// throughput against the null sink by this figure.
+// throughput against the null sink by this figure. The writer's own CPU (user + sys of its
+// thread) per 100 bytes sent is the sending side's kernel floor: what any client pays the
+// kernel to put a 100-byte record's bytes on loopback TCP, before any work of its own.
 //
 //   loopback_bandwidth [--seconds 3] [--write-size 1048576] [--json]
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -103,6 +106,12 @@ uint64_t drain(int fd) {
   }
 }
 
+double thread_cpu_seconds() {
+  rusage ru{};
+  getrusage(RUSAGE_THREAD, &ru);
+  return double(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + double(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 void send_all(int fd, const char* data, size_t size) {
   while (size > 0) {
     ssize_t n = send(fd, data, size, MSG_NOSIGNAL);
@@ -134,10 +143,13 @@ int main(int argc, char** argv) {
     auto start = clock::now();
     auto deadline = start + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(o.seconds));
     uint64_t sent = 0;
+    const double cpu0 = thread_cpu_seconds();
     while (clock::now() < deadline) {
       send_all(fd, block.data(), block.size());
       sent += block.size();
     }
+    const double writer_cpu = thread_cpu_seconds() - cpu0;
+    const double writer_ns_per_100_bytes = sent ? writer_cpu * 1e9 / (double(sent) / 100) : 0;
     shutdown(fd, SHUT_WR);
     reader.join();
     double elapsed = std::chrono::duration<double>(clock::now() - start).count();
@@ -147,12 +159,12 @@ int main(int argc, char** argv) {
     double bytes_per_sec = double(received) / elapsed;
     if (o.json) {
       std::printf("{\"bytes\": %llu, \"seconds\": %.3f, \"write_size\": %zu, \"bytes_per_sec\": %.0f, "
-                  "\"gbit_per_sec\": %.2f}\n",
+                  "\"gbit_per_sec\": %.2f, \"writer_cpu_ns_per_100_bytes\": %.1f}\n",
                   static_cast<unsigned long long>(received), elapsed, o.write_size, bytes_per_sec,
-                  bytes_per_sec * 8 / 1e9);
+                  bytes_per_sec * 8 / 1e9, writer_ns_per_100_bytes);
     } else {
-      std::printf("%.2f GB/s (%.2f Gbit/s) over 127.0.0.1, %zu-byte writes, %.1f s\n", bytes_per_sec / 1e9,
-                  bytes_per_sec * 8 / 1e9, o.write_size, elapsed);
+      std::printf("%.2f GB/s (%.2f Gbit/s) over 127.0.0.1, %zu-byte writes, %.1f s; writer CPU %.1f ns per 100 bytes\n",
+                  bytes_per_sec / 1e9, bytes_per_sec * 8 / 1e9, o.write_size, elapsed, writer_ns_per_100_bytes);
     }
     return received == sent ? 0 : 1;
   } catch (const std::exception& e) {
