@@ -267,8 +267,8 @@ void CoreWorker::drain_rings() {
         st = ProduceStatus::unknown_topic;
       } else {
         if (partition < 0) partition = choose_partition(*t, rec.key);
-        st = append(*t, partition, rec.header.timestamp_ms, rec.key, rec.value, headers,
-                    rec.header.user_token, rec.header.enqueue_ns);
+        st = append_taken(*t, partition, rec.header.timestamp_ms, rec.key, rec.value, headers,
+                          rec.header.user_token, rec.header.enqueue_ns);
       }
       if (st == ProduceStatus::buffer_full) {
         pool_exhausted = true;  // leave it in the ring; the producer side waits or fails

@@ -139,6 +139,12 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
                        const std::optional<protocol::Bytes>& value,
                        std::span<const protocol::RecordHeader> headers, uint64_t token,
                        int64_t enqueue_ns);
+  // append() for records taken from rings (append itself is inlined where records are produced).
+  ProduceStatus append_taken(CoreTopic& t, int32_t partition, int64_t timestamp_ms,
+                             const std::optional<protocol::Bytes>& key,
+                             const std::optional<protocol::Bytes>& value,
+                             std::span<const protocol::RecordHeader> headers, uint64_t token,
+                             int64_t enqueue_ns);
   ProduceStatus forward(const OutgoingRecord& r, CoreTopic& t, int32_t partition, unsigned owner,
                         uint64_t token, int64_t enqueue_ns, int64_t timestamp_ms);
   Batch* open_batch(PartitionQueue& q, size_t first_record_size, int64_t timestamp_ms);

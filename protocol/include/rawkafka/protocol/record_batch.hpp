@@ -133,7 +133,10 @@ class RecordBatchWriter {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
-  bool append(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value) {
+#if defined(__GNUC__)
+  __attribute__((always_inline))
+#endif
+  inline bool append(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value) {
     // Zigzag forms of every varint first; non-negative lengths zigzag to 2n.
     const uint64_t zz_ts = detail::zigzag64(timestamp_delta(timestamp));
     const uint32_t zz_offset = uint32_t(count_) << 1;
