@@ -8,10 +8,14 @@
 //
 // BM_CoreProduce/1: produce() per record (a clock reading per record);
 // BM_CoreProduceMany/32: produce_many() of 32 records (one reading per 32).
+// user_ns_per_record / sys_ns_per_record split the core thread's CPU: user is the producer's own
+// work, sys almost all the kernel's TCP send over loopback (benchmarks/loopback_bandwidth
+// measures that floor for any client: its writer's CPU per 100 bytes).
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -87,6 +91,14 @@ std::vector<uint8_t> payload() {
   return v;
 }
 
+// User and system CPU of the calling thread, in nanoseconds.
+void thread_cpu_ns(double& user, double& sys) {
+  rusage ru{};
+  getrusage(RUSAGE_THREAD, &ru);
+  user = double(ru.ru_utime.tv_sec) * 1e9 + double(ru.ru_utime.tv_usec) * 1e3;
+  sys = double(ru.ru_stime.tv_sec) * 1e9 + double(ru.ru_stime.tv_usec) * 1e3;
+}
+
 void run(benchmark::State& state, size_t burst) {
   client::Producer producer(config_for(sink()));
   const std::vector<uint8_t> data = payload();
@@ -96,6 +108,8 @@ void run(benchmark::State& state, size_t burst) {
     for (auto& r : records) r.topic = "bench";
     size_t w = 0;
     uint64_t produced = 0;
+    double user0 = 0, sys0 = 0, user1 = 0, sys1 = 0;
+    thread_cpu_ns(user0, sys0);
     for (auto _ : state) {
       for (auto& r : records) {
         r.value = protocol::Bytes(data.data() + w * 100, 100);
@@ -108,6 +122,11 @@ void run(benchmark::State& state, size_t burst) {
         if (res.queued != burst) state.SkipWithError("not queued");
       }
       produced += burst;
+    }
+    thread_cpu_ns(user1, sys1);
+    if (produced > 0) {
+      state.counters["user_ns_per_record"] = (user1 - user0) / double(produced);
+      state.counters["sys_ns_per_record"] = (sys1 - sys0) / double(produced);
     }
     state.SetItemsProcessed(int64_t(produced));
     state.SetBytesProcessed(int64_t(produced) * 100);

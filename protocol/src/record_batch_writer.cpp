@@ -27,6 +27,37 @@ bool RecordBatchWriter::reset(std::span<uint8_t> buffer, int64_t base_timestamp)
   return true;
 }
 
+bool RecordBatchWriter::append_exact(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value) {
+  const uint64_t zz_ts = detail::zigzag64(timestamp_delta(timestamp));
+  const uint32_t zz_offset = uint32_t(count_) << 1;
+  const size_t key_size = key ? key->size() : 0;
+  const uint32_t zz_key = key ? uint32_t(key_size) << 1 : 1;  // zigzag(-1): null
+  const size_t value_size = value ? value->size() : 0;
+  const uint32_t zz_value = value ? uint32_t(value_size) << 1 : 1;
+  // attributes + headerCount (both one byte) + the varints + the payloads.
+  const size_t body = 2 + varint_length(zz_ts) + varint_length(zz_offset) + varint_length(zz_key) + key_size +
+                      varint_length(zz_value) + value_size;
+  const uint32_t zz_body = uint32_t(body) << 1;
+  const size_t total = varint_length(zz_body) + body;
+  if (total > capacity_ - size_) return false;
+
+  uint8_t* p = data_ + size_;
+  p = put_uvarint(p, zz_body);
+  *p++ = 0;  // record attributes (unused)
+  p = put_uvarint(p, zz_ts);
+  p = put_uvarint(p, zz_offset);
+  p = put_uvarint(p, zz_key);
+  if (key_size) std::memcpy(p, key->data(), key_size);
+  p += key_size;
+  p = put_uvarint(p, zz_value);
+  if (value_size) std::memcpy(p, value->data(), value_size);
+  p += value_size;
+  *p = 0;  // no headers
+  size_ += total;
+  note_appended(timestamp);
+  return true;
+}
+
 bool RecordBatchWriter::append(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value,
                                std::span<const RecordHeader> headers) {
   if (headers.empty()) return append(timestamp, key, value);

@@ -150,6 +150,71 @@ TEST_CASE("record sizes cross varint boundaries correctly (length 63/64, offsetD
   CHECK(w.finish().ok());
 }
 
+namespace {
+
+// The protocol guide's record encoding, written out plainly (a reference, not our writer).
+void put_varlong(std::vector<uint8_t>& out, int64_t v) {
+  uint64_t z = (uint64_t(v) << 1) ^ uint64_t(v >> 63);
+  while (z >= 0x80) {
+    out.push_back(uint8_t(z | 0x80));
+    z >>= 7;
+  }
+  out.push_back(uint8_t(z));
+}
+
+void put_reference_record(std::vector<uint8_t>& out, int64_t ts_delta, int32_t offset_delta,
+                          const std::optional<std::string>& key, const std::optional<std::string>& value) {
+  std::vector<uint8_t> body;
+  body.push_back(0);
+  put_varlong(body, ts_delta);
+  put_varlong(body, offset_delta);
+  for (const auto* f : {&key, &value}) {
+    if (!*f) {
+      put_varlong(body, -1);
+      continue;
+    }
+    put_varlong(body, int64_t((*f)->size()));
+    body.insert(body.end(), (*f)->begin(), (*f)->end());
+  }
+  put_varlong(body, 0);  // no headers
+  put_varlong(out, int64_t(body.size()));
+  out.insert(out.end(), body.begin(), body.end());
+}
+
+}  // namespace
+
+TEST_CASE("records whose length varint takes 1, 2 or 3 bytes, in any order, match the reference encoding") {
+  // Bodies under 64 bytes take a one-byte length, under 8192 two, then three: the writer places a
+  // body where the last record's length left it and moves it when the guess is wrong.
+  const std::vector<size_t> sizes{100, 0, 100, 10, 10, 57, 58, 8180, 8186, 8187, 8200, 100000, 3, 100, 100000, 5};
+  std::vector<uint8_t> buffer(1 << 20);
+  RecordBatchWriter w;
+  REQUIRE(w.reset(buffer, 1000));
+  std::vector<uint8_t> expected;
+  std::mt19937 rng(7);
+  for (size_t i = 0; i < sizes.size() * 3; ++i) {
+    const size_t n = sizes[i % sizes.size()];
+    std::optional<std::string> key;
+    if (i % 3 == 1) key = std::string(i % 7, char('a' + i % 26));
+    std::optional<std::string> value;
+    if (n > 0 || i % 2 == 0) {
+      value = std::string(n, 'x');
+      for (char& c : *value) c = char('A' + rng() % 26);
+    }
+    const int64_t ts = 1000 + int64_t(i) * 37;
+    const size_t before = w.size();
+    const size_t predicted = w.record_wire_size(ts, key ? std::optional<Bytes>(as_bytes(*key)) : std::nullopt,
+                                                value ? std::optional<Bytes>(as_bytes(*value)) : std::nullopt);
+    REQUIRE(w.append(ts, key ? std::optional<Bytes>(as_bytes(*key)) : std::nullopt,
+                     value ? std::optional<Bytes>(as_bytes(*value)) : std::nullopt));
+    CHECK(w.size() - before == predicted);
+    put_reference_record(expected, ts - 1000, int32_t(i), key, value);
+  }
+  const Bytes records = w.records();
+  REQUIRE(records.size() == expected.size());
+  CHECK(std::equal(records.begin(), records.end(), expected.begin()));
+}
+
 TEST_CASE("append refuses a record that does not fit and leaves the buffer untouched") {
   for (bool with_headers : {false, true}) {
     CAPTURE(with_headers);

@@ -126,7 +126,7 @@ class RecordBatchWriter {
   bool append(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value,
               std::span<const RecordHeader> headers);
 
-  // The common case: no headers. The size is computed once and the record written in place.
+  // The common case: no headers, written in place in one pass.
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 reports std::optional<span> payloads read under has_value() as maybe-uninitialized
 // once this is inlined into callers (a known false positive).
@@ -156,15 +156,17 @@ class RecordBatchWriter {
       value_size = value->size();
       zz_value = uint32_t(value_size) << 1;
     }
-    // attributes + headerCount (both one byte) + the varints + the payloads.
-    const size_t body = 2 + varint_length(zz_ts) + varint_length(zz_offset) + varint_length(zz_key) + key_size +
-                        varint_length(zz_value) + value_size;
-    const uint32_t zz_body = uint32_t(body) << 1;
-    const size_t total = varint_length(zz_body) + body;
-    if (__builtin_expect(total > capacity_ - size_, 0)) return false;
-
-    uint8_t* p = data_ + size_;
-    p = put_uvarint(p, zz_body);
+    // The body is written first, as many bytes in as the last record's length varint took
+    // (records of a batch are mostly alike): the sizes need not be worked out beforehand. A
+    // record whose length varint differs moves its body once.
+    // Room for the most the record can take: length 5 + attributes 1 + timestamp 10 + offset 5
+    // + key length 5 + key + value length 5 + value + header count 1.
+    if (__builtin_expect(key_size + value_size + 32 > capacity_ - size_, 0)) {
+      return append_exact(timestamp, key, value);
+    }
+    uint8_t* const start = data_ + size_;
+    const size_t guess = length_bytes_;
+    uint8_t* p = start + guess;
     *p++ = 0;  // record attributes (unused)
     p = put_uvarint(p, zz_ts);
     p = put_uvarint(p, zz_offset);
@@ -174,8 +176,15 @@ class RecordBatchWriter {
     p = put_uvarint(p, zz_value);
     copy_bytes(p, value_data, value_size);
     p += value_size;
-    *p = 0;  // no headers
-    size_ += total;
+    *p++ = 0;  // no headers
+    const size_t body = size_t(p - (start + guess));
+    const size_t n = body < 64 ? 1 : body < 8192 ? 2 : varint_length(uint64_t(body) << 1);
+    if (__builtin_expect(n != guess, 0)) {
+      std::memmove(start + n, start + guess, body);
+      length_bytes_ = uint8_t(n);
+    }
+    put_uvarint(start, uint64_t(body) << 1);
+    size_ += n + body;
     note_appended(timestamp);
     return true;
   }
@@ -224,6 +233,9 @@ class RecordBatchWriter {
       dst[n - 1] = src[n - 1];
     }
   }
+  // append() with the sizes worked out first: near the end of the buffer, where only the
+  // exact size tells whether the record fits.
+  bool append_exact(int64_t timestamp, std::optional<Bytes> key, std::optional<Bytes> value);
   // Bytes of an unsigned varint, without a loop: ceil(bit width / 7).
   static size_t varint_length(uint64_t v) { return (size_t(64 - __builtin_clzll(v | 1)) * 9 + 64) / 64; }
   static uint8_t* put_uvarint(uint8_t* p, uint64_t v) {
@@ -259,6 +271,7 @@ class RecordBatchWriter {
   int32_t count_ = 0;
   int64_t base_timestamp_ = 0;
   int64_t max_timestamp_ = 0;
+  uint8_t length_bytes_ = 2;  // the last record's length varint size: where the next body starts
 };
 
 // The largest finish() can produce for a batch of `uncompressed_size` bytes (header
