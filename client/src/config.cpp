@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <thread>
@@ -272,12 +273,6 @@ const std::map<std::string_view, Setter>& setters() {
       // Serializers are a Java notion; perf-test scripts pass them, bytes go through as-is.
       {"key.serializer", [](ProducerConfig&, Pending&, std::string_view, std::string_view) {}},
       {"value.serializer", [](ProducerConfig&, Pending&, std::string_view, std::string_view) {}},
-      {"security.protocol",
-       [](ProducerConfig&, Pending&, std::string_view k, std::string_view v) {
-         if (trim(v) != "PLAINTEXT") {
-           throw ConfigError(std::string(k) + " " + quoted(v) + " is not supported; only PLAINTEXT is");
-         }
-       }},
       {"threads",
        [](ProducerConfig& c, Pending& p, std::string_view k, std::string_view v) {
          c.threads = unsigned(parse_integer(k, v, 1, 1024));
@@ -312,6 +307,47 @@ std::string level_property(protocol::CompressionType type) {
 
 unsigned machine_cpus() { return std::thread::hardware_concurrency(); }
 
+std::vector<std::pair<std::string, std::string>> read_properties_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ConfigError(path + ": cannot be read");
+  std::vector<std::pair<std::string, std::string>> out;
+  std::string line, logical;
+  int number = 0, first_line = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (logical.empty()) {
+      first_line = number;
+      std::string_view t = trim(line);
+      if (t.empty() || t.front() == '#' || t.front() == '!') continue;
+    }
+    // A line ending in an odd number of backslashes continues on the next.
+    size_t slashes = 0;
+    while (slashes < line.size() && line[line.size() - 1 - slashes] == '\\') ++slashes;
+    // As Java: a continued line keeps what precedes its backslash; the next loses its
+    // leading white space.
+    std::string_view piece(line);
+    if (!logical.empty()) {
+      while (!piece.empty() && (piece.front() == ' ' || piece.front() == '\t')) piece.remove_prefix(1);
+    }
+    if (slashes % 2 == 1) {
+      logical += std::string(piece.substr(0, piece.size() - 1));
+      continue;
+    }
+    logical += std::string(piece);
+    std::string_view t = trim(logical);
+    const size_t sep = t.find_first_of("=:");
+    const std::string_view key = trim(t.substr(0, sep));
+    if (key.empty()) {
+      throw ConfigError(path + ": line " + std::to_string(first_line) + " has no key before '='");
+    }
+    const std::string_view value = sep == std::string_view::npos ? std::string_view{} : trim(t.substr(sep + 1));
+    out.emplace_back(std::string(key), std::string(value));
+    logical.clear();
+  }
+  return out;
+}
+
 ProducerConfig ProducerConfig::from_properties(
     const std::vector<std::pair<std::string, std::string>>& properties, unsigned cpus) {
   ProducerConfig config;
@@ -319,6 +355,7 @@ ProducerConfig ProducerConfig::from_properties(
   const auto& table = setters();
   for (const auto& [raw_key, value] : properties) {
     std::string_view key = trim(raw_key);
+    if (config.security.set(key, value)) continue;
     auto it = table.find(key);
     if (it == table.end()) throw ConfigError("unknown producer property " + quoted(key));
     it->second(config, pending, key, value);
@@ -352,6 +389,7 @@ void ProducerConfig::validate(unsigned cpus) const {
   if (trim(bootstrap_servers).empty()) {
     throw ConfigError("bootstrap.servers must list at least one host:port");
   }
+  security.validate();
   (void)bootstrap_endpoints();
   if (linger_ms < 0) throw ConfigError("linger.ms must be a non-negative integer, got '" + std::to_string(linger_ms) + "'");
   if (batch_size < 0) throw ConfigError("batch.size must be a non-negative integer, got '" + std::to_string(batch_size) + "'");
@@ -497,7 +535,11 @@ std::vector<std::pair<std::string, std::string>> ProducerConfig::to_properties()
       {"cores", cores_text},
       {"backend", std::string(io::to_string(backend))},
       {"buffer.full.policy", std::string(to_string(buffer_full_policy))},
+      {"security.protocol", std::string(to_string(security.protocol))},
   };
+  if (security.sasl_mechanism) out.emplace_back("sasl.mechanism", std::string(to_string(*security.sasl_mechanism)));
+  if (!security.sasl_username.empty()) out.emplace_back("sasl.username", security.sasl_username);
+  if (!security.sasl_password.empty()) out.emplace_back("sasl.password", "[hidden]");
   return out;
 }
 

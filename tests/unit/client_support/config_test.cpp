@@ -1,6 +1,10 @@
 // ProducerConfig: Java's defaults, every property parsed, and one clear sentence per mistake.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -188,7 +192,9 @@ TEST_CASE("names with a fixed set of values list the choices") {
         "partitioner must be one of default, sticky, round_robin, got 'random'");
   CHECK(error_of({{"backend", "epoll"}}) == "backend must be one of auto, uring, asio, got 'epoll'");
   CHECK(error_of({{"buffer.full.policy", "drop"}}) == "buffer.full.policy must be block or fail, got 'drop'");
-  CHECK(error_of({{"security.protocol", "SSL"}}) == "security.protocol 'SSL' is not supported; only PLAINTEXT is");
+  CHECK(error_of({{"security.protocol", "SSL"}}) ==
+        "security.protocol=SSL needs TLS, which this build of rawkafka does not have yet (PLAINTEXT and "
+        "SASL_PLAINTEXT are supported)");
 }
 
 TEST_CASE("compression levels: the generic key, Java's per-codec keys, and range checks") {
@@ -320,4 +326,83 @@ TEST_CASE("validate() checks configs built in code") {
   c.acks = Acks::leader;
   c.enable_idempotence = true;
   CHECK_THROWS_AS(c.validate(), ConfigError);
+}
+
+TEST_CASE("security.protocol and SASL settings, with Java's sasl.jaas.config") {
+  using rawkafka::client::SaslMechanismKind;
+  using rawkafka::client::SecurityProtocol;
+  ProducerConfig plain = parse({});
+  CHECK(plain.security.protocol == SecurityProtocol::plaintext);
+  CHECK_FALSE(plain.security.uses_sasl());
+
+  ProducerConfig scram = parse({{"security.protocol", "sasl_plaintext"},
+                                {"sasl.mechanism", "SCRAM-SHA-512"},
+                                {"sasl.jaas.config",
+                                 "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                                 "username=\"alice\" password=\"p=w \\\"q\\\"\";"}});
+  CHECK(scram.security.protocol == SecurityProtocol::sasl_plaintext);
+  CHECK(scram.security.sasl_mechanism == SaslMechanismKind::scram_sha_512);
+  CHECK(scram.security.sasl_username == "alice");
+  CHECK(scram.security.sasl_password == "p=w \"q\"");
+  // The password is never reported back.
+  bool hidden = false;
+  for (const auto& [k, v] : scram.to_properties()) {
+    CHECK(v.find("p=w") == std::string::npos);
+    if (k == "sasl.password") hidden = v == "[hidden]";
+  }
+  CHECK(hidden);
+
+  ProducerConfig librdkafka_names = parse({{"security.protocol", "SASL_PLAINTEXT"},
+                                           {"sasl.mechanisms", "PLAIN"},
+                                           {"sasl.username", "bob"},
+                                           {"sasl.password", "secret"}});
+  CHECK(librdkafka_names.security.sasl_mechanism == SaslMechanismKind::plain);
+  CHECK(librdkafka_names.security.sasl_username == "bob");
+}
+
+TEST_CASE("security mistakes are named, never with the password") {
+  CHECK(error_of({{"security.protocol", "TLS"}}).find("security.protocol must be PLAINTEXT, SSL") != std::string::npos);
+  CHECK(error_of({{"security.protocol", "SSL"}}).find("needs TLS, which this build") != std::string::npos);
+  CHECK(error_of({{"security.protocol", "SASL_SSL"}, {"sasl.mechanism", "PLAIN"}}).find("needs TLS") !=
+        std::string::npos);
+  CHECK(error_of({{"security.protocol", "SASL_PLAINTEXT"}}).find("needs sasl.mechanism") != std::string::npos);
+  CHECK(error_of({{"sasl.mechanism", "GSSAPI"}}).find("GSSAPI and OAUTHBEARER are not supported") != std::string::npos);
+  CHECK(error_of({{"security.protocol", "SASL_PLAINTEXT"}, {"sasl.mechanism", "PLAIN"}, {"sasl.username", "a"}})
+            .find("needs a username and a password") != std::string::npos);
+  const std::string module =
+      error_of({{"sasl.jaas.config", "com.example.Login required username=\"a\" password=\"topsecret\";"}});
+  CHECK(module.find("names the login module 'com.example.Login'") != std::string::npos);
+  CHECK(module.find("topsecret") == std::string::npos);
+  const std::string unterminated = error_of(
+      {{"sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required password=\"topsecret"}});
+  CHECK(unterminated.find("unterminated") != std::string::npos);
+  CHECK(unterminated.find("topsecret") == std::string::npos);
+  CHECK(error_of({{"sasl.jaas.config",
+                   "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"a\" password=\"b\""}})
+            .find("must end with ';'") != std::string::npos);
+}
+
+TEST_CASE("a Java .properties file: comments, separators, continued lines") {
+  namespace fs = std::filesystem;
+  const fs::path path = fs::temp_directory_path() / ("rawkafka-props-" + std::to_string(::getpid()) + ".properties");
+  {
+    std::ofstream out(path);
+    out << "# client settings\n! also a comment\n\nsecurity.protocol=SASL_PLAINTEXT\n"
+        << "sasl.mechanism : SCRAM-SHA-256\n"
+        << "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required \\\n"
+        << "    username=\"alice\" password=\"alice-secret\";\r\n"
+        << "linger.ms=7\n";
+  }
+  const auto props = rawkafka::client::read_properties_file(path.string());
+  REQUIRE(props.size() == 4);
+  CHECK(props[0] == std::make_pair(std::string("security.protocol"), std::string("SASL_PLAINTEXT")));
+  CHECK(props[1] == std::make_pair(std::string("sasl.mechanism"), std::string("SCRAM-SHA-256")));
+  CHECK(props[2].second ==
+        "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"alice\" password=\"alice-secret\";");
+  ProducerConfig c = parse(props);
+  CHECK(c.security.sasl_password == "alice-secret");
+  CHECK(c.linger_ms == 7);
+  fs::remove(path);
+  CHECK_THROWS_WITH_AS(rawkafka::client::read_properties_file(path.string()),
+                       (path.string() + ": cannot be read").c_str(), ConfigError);
 }

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "rawkafka/client/security.hpp"
 #include "rawkafka/io/reactor.hpp"
 #include "rawkafka/protocol/codec.hpp"
 
@@ -54,6 +55,12 @@ inline constexpr int kDefaultCompressionLevel = INT32_MIN;
 // cannot tell): core threads are pinned to CPUs 0 .. machine_cpus() - 1.
 unsigned machine_cpus();
 
+// The key=value pairs of a Java .properties file (kafka-producer-perf-test's --producer.config):
+// `key=value` or `key: value` lines, `#` and `!` comments, blank lines, a trailing backslash
+// continuing a line. Throws ConfigError naming the file when it cannot be read or a line has
+// no key.
+std::vector<std::pair<std::string, std::string>> read_properties_file(const std::string& path);
+
 struct ProducerConfig {
   // ---- Kafka producer properties (Java defaults) ----
   std::string bootstrap_servers;                            // bootstrap.servers (required)
@@ -92,6 +99,8 @@ struct ProducerConfig {
   std::vector<int> cores;                                   // cores: "0,2,4-7"; empty = 0..threads-1
   io::Backend backend = io::Backend::automatic;             // backend: auto | uring | asio
   BufferFullPolicy buffer_full_policy = BufferFullPolicy::block;  // buffer.full.policy
+  // security.protocol, sasl.mechanism, sasl.username, sasl.password, sasl.jaas.config.
+  SecurityConfig security;
 
   // Effective idempotence (Java rules): explicit value if set, else acks == all.
   bool idempotence() const { return enable_idempotence.value_or(acks == Acks::all); }
