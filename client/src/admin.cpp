@@ -63,6 +63,7 @@ AdminResult AdminClient::ensure_connected(std::chrono::milliseconds timeout) {
   co.client_id = options_.client_id;
   co.connect_timeout = std::min(timeout, options_.request_timeout);
   co.request_timeout = options_.request_timeout;
+  co.security = options_.security;
   ChannelStatus st;
   channel_ = connect_any(*reactor_, bootstrap_, co, st);
   if (!channel_) return {AdminError::unreachable, 0, st.message};

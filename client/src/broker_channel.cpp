@@ -5,6 +5,8 @@
 
 #include "rawkafka/protocol/errors.hpp"
 #include "rawkafka/protocol/messages/api_versions.hpp"
+#include "rawkafka/protocol/messages/sasl_authenticate.hpp"
+#include "rawkafka/protocol/messages/sasl_handshake.hpp"
 
 namespace rawkafka::client {
 
@@ -67,8 +69,58 @@ ChannelStatus BrokerChannel::connect() {
     return {ChannelError::connect_failed, why};
   }
   ChannelStatus st = negotiate_versions();
+  if (st.ok() && options_.security.uses_sasl()) st = authenticate();
   if (!st.ok()) close();
   return st;
+}
+
+// KIP-152: SaslHandshake v1 names the mechanism, then SaslAuthenticate carries each SASL message
+// until the mechanism is done (and, for SCRAM, the broker's signature is verified).
+ChannelStatus BrokerChannel::authenticate() {
+  const SecurityConfig& sec = options_.security;
+  const SaslMechanismKind mechanism = *sec.sasl_mechanism;
+  const std::string mechanism_name(to_string(mechanism));
+  const std::string who = "user '" + sec.sasl_username + "' at " + endpoint_.to_string() + " with " + mechanism_name;
+  auto failed = [&](const std::string& why) -> ChannelStatus {
+    return {ChannelError::authentication_failed, "authentication failed for " + who + ": " + why};
+  };
+  std::optional<int16_t> handshake_version = version_for(protocol::ApiKey::sasl_handshake);
+  if (!handshake_version || *handshake_version < 1 || !version_for(protocol::ApiKey::sasl_authenticate)) {
+    return failed("the broker does not take SaslHandshake v1 and SaslAuthenticate (KIP-152); is its listener SASL?");
+  }
+  protocol::SaslHandshakeRequest handshake;
+  handshake.mechanism = mechanism_name;
+  protocol::SaslHandshakeResponse handshake_response;
+  if (ChannelStatus st = call(handshake, handshake_response, *handshake_version, options_.request_timeout); !st.ok()) {
+    return st;
+  }
+  if (handshake_response.error_code != 0) {
+    std::string enabled;
+    for (const std::string& m : handshake_response.mechanisms) enabled += (enabled.empty() ? "" : ", ") + m;
+    return failed("the broker does not enable " + mechanism_name + " on this listener (it enables: " +
+                  (enabled.empty() ? "none" : enabled) + ")");
+  }
+  SaslExchange exchange(mechanism, sec.sasl_username, sec.sasl_password);
+  if (exchange.failed()) return failed(exchange.error());
+  std::string message = exchange.first();
+  for (int round = 0; round < 8; ++round) {
+    protocol::SaslAuthenticateRequest request;
+    request.auth_bytes.assign(message.begin(), message.end());
+    protocol::SaslAuthenticateResponse response;
+    if (ChannelStatus st = call(request, response, options_.request_timeout); !st.ok()) return st;
+    if (response.error_code != 0) {
+      return failed(response.error_message && !response.error_message->empty()
+                        ? *response.error_message
+                        : std::string(protocol::error_name(response.error_code)));
+    }
+    session_lifetime_ms_ = response.session_lifetime_ms;
+    SaslStep step = exchange.step(std::string_view(reinterpret_cast<const char*>(response.auth_bytes.data()),
+                                                   response.auth_bytes.size()));
+    if (!step.ok()) return failed(step.error);
+    if (exchange.done()) return {};
+    message = std::move(step.message);
+  }
+  return failed("the exchange did not end after 8 rounds");
 }
 
 ChannelStatus BrokerChannel::negotiate_versions() {
@@ -139,10 +191,17 @@ ChannelStatus BrokerChannel::exchange(int32_t correlation_id, std::chrono::milli
     return {};
   }
   if (state_ != State::connected) {
+    // A SASL listener answers ApiVersions, then closes a connection whose next request is not
+    // SaslHandshake: say so, since nothing else would tell the user.
+    const bool maybe_sasl = !options_.security.uses_sasl() && key != protocol::ApiKey::api_versions &&
+                            !broker_versions_.empty();
     return {ChannelError::closed,
             endpoint_.to_string() + " closed the connection while we waited for its " +
                 std::string(protocol::api_name(key)) + " response" +
-                (close_reason_.empty() ? std::string() : ": " + close_reason_)};
+                (close_reason_.empty() ? std::string() : ": " + close_reason_) +
+                (maybe_sasl ? " (a listener that requires SASL does this to clients that do not authenticate: "
+                              "set security.protocol=SASL_PLAINTEXT and the sasl.* properties)"
+                            : std::string())};
   }
   close();
   return {ChannelError::timed_out, "no " + std::string(protocol::api_name(key)) + " response from " +

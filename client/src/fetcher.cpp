@@ -45,6 +45,7 @@ struct LeaderChannels {
     co.client_id = options.client_id;
     co.connect_timeout = options.request_timeout;
     co.request_timeout = options.request_timeout;
+    co.security = options.security;
     auto channel = std::make_unique<BrokerChannel>(*admin.reactor(), address->endpoint, co);
     if (ChannelStatus st = channel->connect(); !st.ok()) {
       result = from_channel(st);
@@ -120,7 +121,7 @@ Fetcher::Fetcher(std::vector<io::Endpoint> bootstrap, FetcherOptions options)
     : bootstrap_(std::move(bootstrap)), options_(std::move(options)) {}
 
 AdminResult Fetcher::list_offsets(std::string_view topic_name, std::vector<PartitionOffsets>& out) {
-  AdminOptions ao{options_.client_id, options_.backend, options_.request_timeout};
+  AdminOptions ao{options_.client_id, options_.backend, options_.request_timeout, options_.security};
   AdminClient admin(bootstrap_, ao);
   TopicDescription topic;
   if (AdminResult r = admin.wait_for_leaders(topic_name, 1, options_.request_timeout, &topic); !r.ok()) {
@@ -153,7 +154,7 @@ AdminResult Fetcher::consume_all(std::string_view topic_name,
                                  std::chrono::milliseconds timeout, FetchSummary* summary,
                                  const std::vector<PartitionOffsets>* start_after) {
   const auto deadline = Clock::now() + timeout;
-  AdminOptions ao{options_.client_id, options_.backend, options_.request_timeout};
+  AdminOptions ao{options_.client_id, options_.backend, options_.request_timeout, options_.security};
   AdminClient admin(bootstrap_, ao);
   TopicDescription topic;
   if (AdminResult r = admin.wait_for_leaders(topic_name, 1, left_until(deadline), &topic); !r.ok()) {

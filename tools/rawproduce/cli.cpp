@@ -114,6 +114,10 @@ ParseResult parse_command_line(const std::vector<std::string>& args) {
         }
         o.producer_props.emplace_back(item.substr(0, eq), item.substr(eq + 1));
       }
+    } else if (flag == "--producer.config") {
+      if (!value(v)) return missing();
+      if (v.empty()) return fail("--producer.config must not be empty");
+      o.producer_config = v;
     } else if (flag == "--payload-file") {
       if (!value(v)) return missing();
       if (v.empty()) return fail("--payload-file must not be empty");
@@ -212,6 +216,10 @@ kafka-producer-perf-test's format.
   --producer-props K=V ...   producer properties (Kafka's names: acks, linger.ms, batch.size,
                              compression.type, enable.idempotence, ...; ours: threads, cores,
                              backend, buffer.full.policy)
+  --producer.config FILE     producer properties from a Java .properties file (e.g. the client
+                             properties scripts/kafka-local writes for a secured broker:
+                             security.protocol, sasl.mechanism, sasl.jaas.config);
+                             --producer-props override it
   --bootstrap-server H:P     broker(s) to start from (default 127.0.0.1:9092; bootstrap.servers
                              in --producer-props also works)
   --keys N                   key records "key-<i mod N>" (murmur2 placement); unkeyed by default

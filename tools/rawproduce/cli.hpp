@@ -21,6 +21,7 @@ struct Options {
   bool record_size_given = false;
   double throughput = -1;                // --throughput records/s; <= 0: unlimited
   std::vector<std::pair<std::string, std::string>> producer_props;  // --producer-props k=v ...
+  std::string producer_config;           // --producer.config FILE (--producer-props win over it)
   std::string payload_file;              // --payload-file
   std::string payload_delimiter = "\n";  // --payload-delimiter
   PayloadKind payload = PayloadKind::random;  // --payload json-logs|random (file via --payload-file)

@@ -178,6 +178,7 @@ std::string ensure_topic(const rp::Options& o, const client::ProducerConfig& con
   ao.client_id = config.client_id;
   ao.backend = config.backend;
   ao.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  ao.security = config.security;
   client::AdminClient admin(config.bootstrap_endpoints(), ao);
   const auto timeout = std::chrono::milliseconds(config.request_timeout_ms);
   client::TopicDescription topic;
@@ -212,11 +213,21 @@ int main(int argc, char** argv) {
   if (std::string why = rp::check_against_machine(o, client::machine_cpus()); !why.empty()) return usage_error(why);
 
   // ---- configuration ----
+  // --producer.config first, --producer-props over it, --bootstrap-server over both when given.
+  std::vector<std::pair<std::string, std::string>> given;
+  if (!o.producer_config.empty()) {
+    try {
+      given = client::read_properties_file(o.producer_config);
+    } catch (const client::ConfigError& e) {
+      return usage_error(std::string("--producer.config ") + e.what());
+    }
+  }
+  given.insert(given.end(), o.producer_props.begin(), o.producer_props.end());
   std::vector<std::pair<std::string, std::string>> props;
   bool props_have_bootstrap = false;
-  for (const auto& [k, v] : o.producer_props) props_have_bootstrap |= k == "bootstrap.servers";
+  for (const auto& [k, v] : given) props_have_bootstrap |= k == "bootstrap.servers";
   if (!props_have_bootstrap || o.bootstrap_given) props.emplace_back("bootstrap.servers", o.bootstrap_server);
-  props.insert(props.end(), o.producer_props.begin(), o.producer_props.end());
+  props.insert(props.end(), given.begin(), given.end());
   if (o.bootstrap_given && props_have_bootstrap) props.emplace_back("bootstrap.servers", o.bootstrap_server);
   if (o.threads) props.emplace_back("threads", std::to_string(*o.threads));
   if (!o.backend.empty()) props.emplace_back("backend", o.backend);
@@ -253,6 +264,7 @@ int main(int argc, char** argv) {
   fo.client_id = config.client_id;
   fo.backend = config.backend;
   fo.request_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  fo.security = config.security;
   if (o.verify) {
     client::Fetcher before(config.bootstrap_endpoints(), fo);
     if (auto r = before.list_offsets(o.topic, offsets_before); !r.ok()) return run_error(r.message);

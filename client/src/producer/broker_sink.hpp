@@ -17,7 +17,7 @@
 
 namespace rawkafka::client::detail {
 
-enum class RequestKind : uint8_t { produce, metadata, init_producer_id };
+enum class RequestKind : uint8_t { produce, metadata, init_producer_id, sasl_handshake, sasl_authenticate };
 
 struct InFlightRequest {
   RequestKind kind = RequestKind::produce;
@@ -45,7 +45,8 @@ struct SinkPolicy {
 
 class BrokerSink {
  public:
-  enum class State : uint8_t { down, connecting, ready };
+  // authenticating: connected, SASL under way (KIP-152); nothing else goes until it is done.
+  enum class State : uint8_t { down, connecting, authenticating, ready };
 
   BrokerSink(int32_t node, const SinkPolicy& policy) : policy_(policy), node_(node) {}
   BrokerSink(const BrokerSink&) = delete;
@@ -62,7 +63,17 @@ class BrokerSink {
     state_ = State::connecting;
     connection_ = id;
   }
-  void on_connected() {
+  // With SASL the connection is not ready until on_authenticated(); the reconnect backoff is
+  // only forgiven then, so refused credentials are not retried at once, again and again.
+  void on_connected(bool authenticate = false) {
+    if (authenticate) {
+      state_ = State::authenticating;
+      return;
+    }
+    state_ = State::ready;
+    backoff_ = Duration::zero();
+  }
+  void on_authenticated() {
     state_ = State::ready;
     backoff_ = Duration::zero();
   }

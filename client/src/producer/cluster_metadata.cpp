@@ -47,6 +47,7 @@ ConnectedChannel ClusterMetadata::connect_any(std::chrono::milliseconds timeout,
     bo.connect_timeout = std::min<std::chrono::milliseconds>(
         left, std::chrono::milliseconds(config_.socket_connection_setup_timeout_ms));
     bo.request_timeout = left;
+    bo.security = config_.security;
     c.channel = std::make_unique<BrokerChannel>(*c.reactor, ep, bo);
     ChannelStatus st = c.channel->connect();
     if (st.ok()) {

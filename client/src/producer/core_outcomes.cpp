@@ -34,6 +34,11 @@ std::string broker_error_text(int16_t code, const std::optional<std::string>& me
 void CoreWorker::on_connected(io::ConnectionId id) {
   auto it = by_connection_.find(id);
   if (it == by_connection_.end()) return;
+  if (config_.security.uses_sasl()) {
+    it->second->on_connected(/*authenticate=*/true);
+    start_authentication(*it->second, clock_.now());
+    return;
+  }
   it->second->on_connected();
   // A metadata request that waited for a connection goes now, not after its retry backoff
   // (the first records for a new topic waited retry.backoff.ms for it).
@@ -120,6 +125,9 @@ void CoreWorker::settle_unanswered(InFlightRequest& req, Instant now) {
     case RequestKind::init_producer_id:
       bump_in_flight_ = false;  // asked again on the next turn (bump_wanted_ stays)
       return;
+    case RequestKind::sasl_handshake:
+    case RequestKind::sasl_authenticate:
+      return;  // the next connection authenticates from the start
   }
 }
 
@@ -128,9 +136,14 @@ void CoreWorker::settle_unanswered(InFlightRequest& req, Instant now) {
 void CoreWorker::handle_answer(BrokerSink& s, InFlightRequest& req, std::span<const uint8_t> frame) {
   protocol::Reader r(frame);
   int32_t correlation_id = 0;
-  const protocol::ApiKey key = req.kind == RequestKind::produce    ? protocol::ApiKey::produce
-                               : req.kind == RequestKind::metadata ? protocol::ApiKey::metadata
-                                                                   : protocol::ApiKey::init_producer_id;
+  protocol::ApiKey key = protocol::ApiKey::produce;
+  switch (req.kind) {
+    case RequestKind::produce: key = protocol::ApiKey::produce; break;
+    case RequestKind::metadata: key = protocol::ApiKey::metadata; break;
+    case RequestKind::init_producer_id: key = protocol::ApiKey::init_producer_id; break;
+    case RequestKind::sasl_handshake: key = protocol::ApiKey::sasl_handshake; break;
+    case RequestKind::sasl_authenticate: key = protocol::ApiKey::sasl_authenticate; break;
+  }
   if (!protocol::read_response_header(r, key, req.version, correlation_id)) {
     close_connection(s, "closed the connection to broker " + std::to_string(s.node()) +
                             ": its response header did not decode");
@@ -145,6 +158,8 @@ void CoreWorker::handle_answer(BrokerSink& s, InFlightRequest& req, std::span<co
     case RequestKind::produce: handle_produce_response(s, req, r); break;
     case RequestKind::metadata: handle_metadata_response(s, req, r); break;
     case RequestKind::init_producer_id: handle_init_producer_id_response(s, req, r); break;
+    case RequestKind::sasl_handshake: handle_sasl_handshake_response(s, req, r); break;
+    case RequestKind::sasl_authenticate: handle_sasl_authenticate_response(s, req, r); break;
   }
 }
 

@@ -1,13 +1,16 @@
 // CoreWorker's requests: connections to brokers (one BrokerSink each), Produce requests built
-// by each sink's fair drain, Metadata and InitProducerId on the same connections (see
-// core_worker.hpp).
+// by each sink's fair drain, Metadata and InitProducerId on the same connections, SASL before
+// them (see core_worker.hpp).
 
 #include <algorithm>
 
 #include "core_worker.hpp"
 #include "rawkafka/protocol/api.hpp"
+#include "rawkafka/protocol/errors.hpp"
 #include "rawkafka/protocol/messages/init_producer_id.hpp"
 #include "rawkafka/protocol/messages/metadata.hpp"
+#include "rawkafka/protocol/messages/sasl_authenticate.hpp"
+#include "rawkafka/protocol/messages/sasl_handshake.hpp"
 
 namespace rawkafka::client::detail {
 
@@ -229,7 +232,9 @@ bool CoreWorker::send_metadata_request(Instant now) {
   }
   if (!via) {
     for (auto& [node, s] : sinks_) {
-      if (s->state() == BrokerSink::State::connecting) return false;  // wait for it
+      if (s->state() == BrokerSink::State::connecting || s->state() == BrokerSink::State::authenticating) {
+        return false;  // wait for it
+      }
     }
     // Nothing connected: try known brokers and bootstrap addresses in turn.
     std::vector<int32_t> nodes = shared_.metadata.broker_ids();
@@ -278,6 +283,96 @@ void CoreWorker::send_control(BrokerSink& s, RequestKind kind, int16_t version, 
   w.finish();
   r->iov.emplace_back(r->scratch.data(), r->scratch.size());
   send_frame(s, r, now);
+}
+
+// ---- SASL (KIP-152) ------------------------------------------------------------------------
+
+void CoreWorker::start_authentication(BrokerSink& s, Instant now) {
+  const SecurityConfig& sec = config_.security;
+  if (shared_.sasl_handshake_version < 1 || shared_.sasl_authenticate_version < 0) {
+    fail_authentication(s, "the broker does not take SaslHandshake v1 and SaslAuthenticate (KIP-152)");
+    return;
+  }
+  auto exchange = std::make_unique<SaslExchange>(*sec.sasl_mechanism, sec.sasl_username, sec.sasl_password);
+  if (exchange->failed()) {
+    fail_authentication(s, exchange->error());
+    return;
+  }
+  sasl_[s.node()] = std::move(exchange);
+  protocol::SaslHandshakeRequest req;
+  req.mechanism = std::string(to_string(*sec.sasl_mechanism));
+  send_control(s, RequestKind::sasl_handshake, shared_.sasl_handshake_version, req, now);
+}
+
+void CoreWorker::send_sasl_message(BrokerSink& s, const std::string& message, Instant now) {
+  protocol::SaslAuthenticateRequest req;
+  req.auth_bytes.assign(message.begin(), message.end());
+  send_control(s, RequestKind::sasl_authenticate, shared_.sasl_authenticate_version, req, now);
+}
+
+void CoreWorker::fail_authentication(BrokerSink& s, const std::string& why) {
+  const SecurityConfig& sec = config_.security;
+  std::string where = "broker " + std::to_string(s.node());
+  std::optional<io::Endpoint> ep = shared_.metadata.broker(s.node());
+  if (ep) where = ep->to_string();
+  sasl_.erase(s.node());
+  close_connection(s, "authentication failed for user '" + sec.sasl_username + "' at " + where + " with " +
+                          std::string(to_string(*sec.sasl_mechanism)) + ": " + why);
+}
+
+void CoreWorker::handle_sasl_handshake_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r) {
+  protocol::SaslHandshakeResponse resp;
+  const bool ok = resp.decode(r, req.version);
+  s.remove(&req);
+  free_request(&req);
+  if (!ok) {
+    fail_authentication(s, "its SaslHandshake response did not decode");
+    return;
+  }
+  if (resp.error_code != 0) {
+    std::string enabled;
+    for (const std::string& m : resp.mechanisms) enabled += (enabled.empty() ? "" : ", ") + m;
+    fail_authentication(s, "the broker does not enable it on this listener (it enables: " +
+                               (enabled.empty() ? std::string("none") : enabled) + ")");
+    return;
+  }
+  auto it = sasl_.find(s.node());
+  if (it == sasl_.end()) return;
+  send_sasl_message(s, it->second->first(), clock_.now());
+}
+
+void CoreWorker::handle_sasl_authenticate_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r) {
+  protocol::SaslAuthenticateResponse resp;
+  const bool ok = resp.decode(r, req.version);
+  s.remove(&req);
+  free_request(&req);
+  if (!ok) {
+    fail_authentication(s, "its SaslAuthenticate response did not decode");
+    return;
+  }
+  if (resp.error_code != 0) {
+    fail_authentication(s, resp.error_message && !resp.error_message->empty()
+                               ? *resp.error_message
+                               : std::string(protocol::error_name(resp.error_code)));
+    return;
+  }
+  auto it = sasl_.find(s.node());
+  if (it == sasl_.end()) return;
+  SaslStep step = it->second->step(
+      std::string_view(reinterpret_cast<const char*>(resp.auth_bytes.data()), resp.auth_bytes.size()));
+  if (!step.ok()) {
+    fail_authentication(s, step.error);
+    return;
+  }
+  const Instant now = clock_.now();
+  if (!it->second->done()) {
+    send_sasl_message(s, step.message, now);
+    return;
+  }
+  sasl_.erase(it);
+  s.on_authenticated();
+  if (metadata_due_ && !metadata_in_flight_) metadata_due_ = now;
+  send_ready(now);
 }
 
 // ---- the idempotent epoch (KIP-360) --------------------------------------------------------

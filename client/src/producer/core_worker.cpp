@@ -322,7 +322,8 @@ void CoreWorker::check_timeouts(Instant now) {
   // Requests the broker has not answered within request.timeout.ms: drop the connection,
   // which sends their batches back for a retry (possibly persisted).
   for (auto& [node, s] : sinks_) {
-    if (s->state() == BrokerSink::State::ready && s->request_timed_out(now, request_timeout_)) {
+    if ((s->state() == BrokerSink::State::ready || s->state() == BrokerSink::State::authenticating) &&
+        s->request_timed_out(now, request_timeout_)) {
       close_connection(*s, "broker " + std::to_string(node) + " did not answer within request.timeout.ms (" +
                                std::to_string(config_.request_timeout_ms) + " ms)");
     }

@@ -31,6 +31,7 @@
 #include "rawkafka/client/histogram.hpp"
 #include "rawkafka/client/partitioner.hpp"
 #include "rawkafka/client/producer.hpp"
+#include "rawkafka/client/sasl.hpp"
 #include "rawkafka/io/reactor.hpp"
 #include "rawkafka/protocol/codec.hpp"
 #include "rawkafka/protocol/messages/produce.hpp"
@@ -167,6 +168,14 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   InFlightRequest* new_request(RequestKind kind);
   void free_request(InFlightRequest* r);
   void send_frame(BrokerSink& s, InFlightRequest* req, Instant now);
+  // SASL on a new connection (KIP-152): SaslHandshake, then SaslAuthenticate until the
+  // mechanism is done; the sink is ready only then. A refusal closes the connection with a
+  // sentence naming the user, the broker and the mechanism.
+  void start_authentication(BrokerSink& s, Instant now);
+  void handle_sasl_handshake_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
+  void handle_sasl_authenticate_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
+  void send_sasl_message(BrokerSink& s, const std::string& message, Instant now);
+  void fail_authentication(BrokerSink& s, const std::string& why);
   template <class Request>
   void send_control(BrokerSink& s, RequestKind kind, int16_t version, const Request& request, Instant now);
 
@@ -268,6 +277,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   // Connections: node ids from metadata; bootstrap addresses as -1000 - i.
   std::unordered_map<int32_t, std::unique_ptr<BrokerSink>> sinks_;
   std::unordered_map<io::ConnectionId, BrokerSink*> by_connection_;
+  std::unordered_map<int32_t, std::unique_ptr<SaslExchange>> sasl_;  // by node, while authenticating
   std::vector<std::unique_ptr<InFlightRequest>> request_free_;
   std::vector<InFlightRequest*> closed_scratch_;
   protocol::ProduceRequest request_;

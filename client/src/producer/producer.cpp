@@ -94,6 +94,8 @@ void Producer::Impl::bootstrap() {
   s.produce_version = *produce;
   s.metadata_version = c.channel->version_for(protocol::ApiKey::metadata).value_or(-1);
   s.init_producer_id_version = c.channel->version_for(protocol::ApiKey::init_producer_id).value_or(-1);
+  s.sasl_handshake_version = c.channel->version_for(protocol::ApiKey::sasl_handshake).value_or(-1);
+  s.sasl_authenticate_version = c.channel->version_for(protocol::ApiKey::sasl_authenticate).value_or(-1);
   if (s.metadata_version < 1) {
     throw ProducerError("the broker at " + where + " does not accept Metadata v1 or later");
   }

@@ -44,6 +44,8 @@ struct ProducerShared {
   int16_t produce_version = -1;
   int16_t metadata_version = -1;
   int16_t init_producer_id_version = -1;
+  int16_t sasl_handshake_version = -1;     // SASL only: negotiated at bootstrap
+  int16_t sasl_authenticate_version = -1;
   bool idempotent = false;
   // Idempotence: one producer id per core (InitProducerId at bootstrap), so that each core's
   // sequence numbers and epoch bumps are its own.

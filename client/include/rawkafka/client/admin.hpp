@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rawkafka/client/security.hpp"
 #include "rawkafka/io/reactor.hpp"
 #include "rawkafka/protocol/wire.hpp"
 
@@ -61,6 +62,7 @@ struct AdminOptions {
   std::string client_id = "rawkafka";
   io::Backend backend = io::Backend::automatic;
   std::chrono::milliseconds request_timeout{30000};
+  SecurityConfig security;  // security.protocol and SASL, as the producer's
 };
 
 class BrokerChannel;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "rawkafka/client/security.hpp"
 #include "rawkafka/io/reactor.hpp"
 #include "rawkafka/protocol/api.hpp"
 #include "rawkafka/protocol/wire.hpp"
@@ -30,6 +31,7 @@ enum class ChannelError : uint8_t {
   unsupported_version,  // the broker does not speak a version of this API that we do
   bad_response,         // the response did not decode, or its correlation id is wrong
   not_connected,        // call() before a successful connect()
+  authentication_failed,  // SASL: the broker refused the credentials or the mechanism
 };
 
 struct ChannelStatus {
@@ -44,6 +46,8 @@ struct BrokerChannelOptions {
   std::chrono::milliseconds connect_timeout{10000};
   // Used by call() overloads that take no timeout.
   std::chrono::milliseconds request_timeout{30000};
+  // With SASL, connect() authenticates (SaslHandshake, SaslAuthenticate) before anything else.
+  SecurityConfig security;
 };
 
 class BrokerChannel final : private io::ConnectionHandler {
@@ -53,8 +57,9 @@ class BrokerChannel final : private io::ConnectionHandler {
   BrokerChannel(const BrokerChannel&) = delete;
   BrokerChannel& operator=(const BrokerChannel&) = delete;
 
-  // Connects (within connect_timeout) and sends ApiVersions (v3+, falling back to v0 if the
-  // broker answers UNSUPPORTED_VERSION). Idempotent while connected.
+  // Connects (within connect_timeout), sends ApiVersions (v3+, falling back to v0 if the
+  // broker answers UNSUPPORTED_VERSION) and, with SASL, authenticates. Idempotent while
+  // connected.
   ChannelStatus connect();
   bool connected() const { return state_ == State::connected; }
   void close();
@@ -126,6 +131,7 @@ class BrokerChannel final : private io::ConnectionHandler {
                          protocol::ApiKey key);
   ChannelStatus flush_send(std::chrono::milliseconds timeout);
   ChannelStatus negotiate_versions();
+  ChannelStatus authenticate();
   ChannelStatus unsupported(protocol::ApiKey key) const;
   ChannelStatus not_connected() const;
   ChannelStatus bad_response(protocol::ApiKey key, const char* why);
@@ -150,6 +156,7 @@ class BrokerChannel final : private io::ConnectionHandler {
   std::span<const uint8_t> send_spans_[1];
   std::vector<uint8_t> response_;  // the awaited response frame (header + body)
   std::vector<protocol::ApiVersionRange> broker_versions_;
+  int64_t session_lifetime_ms_ = 0;  // SASL (KIP-368): 0 when the broker sets no limit
 };
 
 // Connects to the first of `bootstrap` that answers (in order). On failure returns nullptr

@@ -43,6 +43,7 @@ struct FetcherOptions {
   int32_t max_wait_ms = 500;                 // FetchRequest.max_wait_ms
   int32_t max_bytes = 64 << 20;              // FetchRequest.max_bytes
   int32_t partition_max_bytes = 8 << 20;     // per partition, per fetch
+  SecurityConfig security;                   // security.protocol and SASL, as the producer's
 };
 
 struct FetchSummary {
