@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "rawkafka/client/broker_channel.hpp"
+#include "rawkafka/client/config.hpp"
 #include "rawkafka/protocol/errors.hpp"
 #include "rawkafka/protocol/messages/create_topics.hpp"
 #include "rawkafka/protocol/messages/metadata.hpp"
@@ -57,7 +58,11 @@ AdminResult AdminClient::ensure_connected(std::chrono::milliseconds timeout) {
   if (!reactor_) {
     io::ReactorOptions ro;
     ro.backend = options_.backend;
-    reactor_ = io::Reactor::create(ro);
+    try {
+      reactor_ = make_reactor(ro, options_.security);
+    } catch (const ConfigError& e) {
+      return {AdminError::unreachable, 0, e.what()};
+    }
   }
   BrokerChannelOptions co;
   co.client_id = options_.client_id;

@@ -195,13 +195,18 @@ ChannelStatus BrokerChannel::exchange(int32_t correlation_id, std::chrono::milli
     // SaslHandshake: say so, since nothing else would tell the user.
     const bool maybe_sasl = !options_.security.uses_sasl() && key != protocol::ApiKey::api_versions &&
                             !broker_versions_.empty();
+    // A TLS listener reads a plaintext request as a broken TLS record and hangs up.
+    const bool maybe_tls = !options_.security.uses_tls() && key == protocol::ApiKey::api_versions;
     return {ChannelError::closed,
             endpoint_.to_string() + " closed the connection while we waited for its " +
                 std::string(protocol::api_name(key)) + " response" +
                 (close_reason_.empty() ? std::string() : ": " + close_reason_) +
                 (maybe_sasl ? " (a listener that requires SASL does this to clients that do not authenticate: "
                               "set security.protocol=SASL_PLAINTEXT and the sasl.* properties)"
-                            : std::string())};
+                            : std::string()) +
+                (maybe_tls ? " (a TLS listener does this to clients that do not speak TLS: set "
+                             "security.protocol=SSL or SASL_SSL and ssl.ca.location)"
+                           : std::string())};
   }
   close();
   return {ChannelError::timed_out, "no " + std::string(protocol::api_name(key)) + " response from " +

@@ -540,6 +540,14 @@ std::vector<std::pair<std::string, std::string>> ProducerConfig::to_properties()
   if (security.sasl_mechanism) out.emplace_back("sasl.mechanism", std::string(to_string(*security.sasl_mechanism)));
   if (!security.sasl_username.empty()) out.emplace_back("sasl.username", security.sasl_username);
   if (!security.sasl_password.empty()) out.emplace_back("sasl.password", "[hidden]");
+  if (security.uses_tls()) {
+    if (!security.tls.ca_file.empty()) out.emplace_back("ssl.ca.location", security.tls.ca_file);
+    if (!security.tls.certificate_file.empty()) out.emplace_back("ssl.certificate.location", security.tls.certificate_file);
+    if (!security.tls.key_file.empty()) out.emplace_back("ssl.key.location", security.tls.key_file);
+    if (!security.tls.key_password.empty()) out.emplace_back("ssl.key.password", "[hidden]");
+    out.emplace_back("ssl.endpoint.identification.algorithm", security.tls.verify_hostname ? "https" : "");
+    if (!security.tls.verify_certificate) out.emplace_back("enable.ssl.certificate.verification", "false");
+  }
   return out;
 }
 

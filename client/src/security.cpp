@@ -120,6 +120,45 @@ bool SecurityConfig::set(std::string_view key, std::string_view raw) {
     sasl_password = std::string(raw);  // as given: a password may start or end with a space
     return true;
   }
+  if (key == "ssl.ca.location" || key == "ssl.truststore.location") {
+    tls.ca_file = std::string(value);
+    return true;
+  }
+  if (key == "ssl.truststore.type" || key == "ssl.keystore.type") {
+    if (upper(value) != "PEM") {
+      throw ConfigError(std::string(key) + "=" + std::string(value) +
+                        " is not supported: rawkafka reads PEM files (ssl." +
+                        (key == "ssl.truststore.type" ? "truststore" : "keystore") +
+                        ".type=PEM, or ssl.ca.location / ssl.certificate.location)");
+    }
+    return true;
+  }
+  if (key == "ssl.certificate.location" || key == "ssl.keystore.location") {
+    tls.certificate_file = std::string(value);
+    return true;
+  }
+  if (key == "ssl.key.location") {
+    tls.key_file = std::string(value);
+    return true;
+  }
+  if (key == "ssl.key.password" || key == "ssl.keystore.password") {
+    if (key == "ssl.key.password" || tls.key_password.empty()) tls.key_password = std::string(raw);
+    return true;
+  }
+  if (key == "ssl.endpoint.identification.algorithm") {
+    const std::string v = upper(value);
+    if (v == "HTTPS") tls.verify_hostname = true;
+    else if (v.empty() || v == "NONE") tls.verify_hostname = false;
+    else throw ConfigError("ssl.endpoint.identification.algorithm must be https or empty, got '" + std::string(value) + "'");
+    return true;
+  }
+  if (key == "enable.ssl.certificate.verification") {
+    const std::string v = upper(value);
+    if (v == "TRUE") tls.verify_certificate = true;
+    else if (v == "FALSE") tls.verify_certificate = false;
+    else throw ConfigError("enable.ssl.certificate.verification must be true or false, got '" + std::string(value) + "'");
+    return true;
+  }
   if (key == "sasl.jaas.config") {
     JaasCredentials j = parse_jaas_config(value);
     sasl_username = j.username;
@@ -130,10 +169,8 @@ bool SecurityConfig::set(std::string_view key, std::string_view raw) {
 }
 
 void SecurityConfig::validate() const {
-  if (protocol == SecurityProtocol::ssl || protocol == SecurityProtocol::sasl_ssl) {
-    throw ConfigError("security.protocol=" + std::string(to_string(protocol)) +
-                      " needs TLS, which this build of rawkafka does not have yet (PLAINTEXT and "
-                      "SASL_PLAINTEXT are supported)");
+  if (!tls.key_file.empty() && tls.certificate_file.empty()) {
+    throw ConfigError("ssl.key.location needs ssl.certificate.location (the certificate for that key)");
   }
   if (!uses_sasl()) return;
   if (!sasl_mechanism) {
@@ -143,6 +180,26 @@ void SecurityConfig::validate() const {
   if (sasl_username.empty() || sasl_password.empty()) {
     throw ConfigError("SASL needs a username and a password: sasl.username and sasl.password, or sasl.jaas.config");
   }
+}
+
+}  // namespace rawkafka::client
+
+namespace rawkafka::client {
+
+std::unique_ptr<io::Reactor> make_reactor(const io::ReactorOptions& options, const SecurityConfig& security,
+                                          std::shared_ptr<io::TlsContext>* tls) {
+  std::unique_ptr<io::Reactor> reactor = io::Reactor::create(options);
+  if (!security.uses_tls()) return reactor;
+  std::shared_ptr<io::TlsContext> context = tls != nullptr ? *tls : nullptr;
+  if (!context) {
+    try {
+      context = io::TlsContext::create(security.tls);
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(std::string("TLS: ") + e.what());
+    }
+    if (tls != nullptr) *tls = context;
+  }
+  return io::make_tls_reactor(std::move(reactor), std::move(context), options);
 }
 
 }  // namespace rawkafka::client

@@ -49,7 +49,13 @@ class AsioReactor final : public Reactor {
 
   Backend backend() const override { return Backend::asio; }
   ConnectionId connect(const Endpoint& endpoint, std::chrono::milliseconds timeout,
-                       ConnectionHandler& handler) override;
+                       ConnectionHandler& handler) override {
+    return open(endpoint, timeout, handler, FrameDecoder::Framing::length_prefixed);
+  }
+  ConnectionId connect_stream(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                              ConnectionHandler& handler) override {
+    return open(endpoint, timeout, handler, FrameDecoder::Framing::none);
+  }
   void send(ConnectionId id, std::span<const std::span<const uint8_t>> buffers,
             uint64_t token) override;
   void close(ConnectionId id) override;
@@ -65,8 +71,9 @@ class AsioReactor final : public Reactor {
   enum class State : uint8_t { connecting, open, closing };
 
   struct Connection {
-    Connection(ConnectionId i, ConnectionHandler& h, asio::io_context& io, size_t max_frame_size)
-        : id(i), handler(&h), socket(io), connect_timer(io), decoder(max_frame_size) {}
+    Connection(ConnectionId i, ConnectionHandler& h, asio::io_context& io, size_t max_frame_size,
+               FrameDecoder::Framing framing)
+        : id(i), handler(&h), socket(io), connect_timer(io), decoder(max_frame_size, 64 * 1024, framing) {}
     ConnectionId id;
     ConnectionHandler* handler;
     tcp::socket socket;
@@ -100,6 +107,8 @@ class AsioReactor final : public Reactor {
   };
 
   Connection* find(ConnectionId id);
+  ConnectionId open(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                    ConnectionHandler& handler, FrameDecoder::Framing framing);
   void start_connect(Connection& c);
   void on_connect_done(Connection& c, const error_code& ec);
   void on_connect_timer(Connection& c, const error_code& ec);
@@ -146,10 +155,10 @@ AsioReactor::Connection* AsioReactor::find(ConnectionId id) {
   return it == connections_.end() ? nullptr : it->second.get();
 }
 
-ConnectionId AsioReactor::connect(const Endpoint& endpoint, std::chrono::milliseconds timeout,
-                                  ConnectionHandler& handler) {
+ConnectionId AsioReactor::open(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                               ConnectionHandler& handler, FrameDecoder::Framing framing) {
   ConnectionId id = next_connection_id_++;
-  auto owned = std::make_unique<Connection>(id, handler, io_, options_.max_frame_size);
+  auto owned = std::make_unique<Connection>(id, handler, io_, options_.max_frame_size, framing);
   Connection& c = *owned;
   connections_.emplace(id, std::move(owned));
   c.connect_timeout = std::max(timeout, std::chrono::milliseconds::zero());

@@ -15,8 +15,8 @@ int64_t read_length(const uint8_t* p) {
 
 }  // namespace
 
-FrameDecoder::FrameDecoder(size_t max_frame_size, size_t min_read)
-    : max_frame_size_(max_frame_size), min_read_(std::max<size_t>(min_read, 64)) {}
+FrameDecoder::FrameDecoder(size_t max_frame_size, size_t min_read, Framing framing)
+    : max_frame_size_(max_frame_size), min_read_(std::max<size_t>(min_read, 64)), framing_(framing) {}
 
 void FrameDecoder::reallocate(size_t new_capacity) {
   std::unique_ptr<uint8_t[]> fresh(new uint8_t[new_capacity]);
@@ -34,7 +34,7 @@ std::span<uint8_t> FrameDecoder::writable() {
 
   // Room wanted after end_: the rest of a frame whose length is known, else a small minimum.
   size_t wanted = min_read_ / 4;
-  if (held >= length_prefix) {
+  if (framing_ == Framing::length_prefixed && held >= length_prefix) {
     int64_t length = read_length(data_.get() + begin_);
     if (length >= 0 && static_cast<size_t>(length) <= max_frame_size_) {
       size_t total = length_prefix + static_cast<size_t>(length);
@@ -57,6 +57,12 @@ std::span<uint8_t> FrameDecoder::writable() {
 
 FrameDecoder::Status FrameDecoder::next(std::span<const uint8_t>& frame) {
   size_t held = end_ - begin_;
+  if (framing_ == Framing::none) {
+    if (held == 0) return Status::need_more;
+    frame = {data_.get() + begin_, held};
+    begin_ = end_;
+    return Status::frame;
+  }
   if (held < length_prefix) return Status::need_more;
   int64_t length = read_length(data_.get() + begin_);
   if (length < 0) {
@@ -76,6 +82,12 @@ FrameDecoder::Status FrameDecoder::next(std::span<const uint8_t>& frame) {
 
 FrameDecoder::Status FrameDecoder::next_from(std::span<const uint8_t>& input,
                                              std::span<const uint8_t>& frame) {
+  if (framing_ == Framing::none) {
+    if (end_ != begin_ || input.empty()) return next(frame);
+    frame = input;
+    input = {};
+    return Status::frame;
+  }
   for (;;) {
     if (end_ == begin_ && input.size() >= length_prefix) {
       int64_t length = read_length(input.data());

@@ -121,6 +121,12 @@ IoError bad_frame_length(const std::string& address, int64_t length, size_t max_
   if (length < 0) {
     return {EPROTO, "negative frame length " + std::to_string(length) + " from " + address};
   }
+  // A TLS record header (handshake 0x16 or alert 0x15, version 3.x) read as a length: the peer
+  // speaks TLS to a client that does not.
+  const auto top = static_cast<uint32_t>(length) >> 16;
+  if (top == 0x1503 || top == 0x1603) {
+    return {EPROTO, address + " answered with a TLS record: it is a TLS listener"};
+  }
   return {EMSGSIZE, "frame of " + std::to_string(length) + " bytes from " + address +
                         " exceeds the limit of " + std::to_string(max_frame_size) + " bytes"};
 }

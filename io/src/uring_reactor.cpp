@@ -61,7 +61,13 @@ class UringReactor final : public Reactor {
 
   Backend backend() const override { return Backend::uring; }
   ConnectionId connect(const Endpoint& endpoint, std::chrono::milliseconds timeout,
-                       ConnectionHandler& handler) override;
+                       ConnectionHandler& handler) override {
+    return open(endpoint, timeout, handler, FrameDecoder::Framing::length_prefixed);
+  }
+  ConnectionId connect_stream(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                              ConnectionHandler& handler) override {
+    return open(endpoint, timeout, handler, FrameDecoder::Framing::none);
+  }
   void send(ConnectionId id, std::span<const std::span<const uint8_t>> buffers,
             uint64_t token) override;
   void close(ConnectionId id) override;
@@ -75,8 +81,8 @@ class UringReactor final : public Reactor {
   enum class State : uint8_t { connecting, open, closing };
 
   struct Connection {
-    Connection(ConnectionId i, ConnectionHandler& h, size_t max_frame_size)
-        : id(i), handler(&h), decoder(max_frame_size) {}
+    Connection(ConnectionId i, ConnectionHandler& h, size_t max_frame_size, FrameDecoder::Framing framing)
+        : id(i), handler(&h), decoder(max_frame_size, 64 * 1024, framing) {}
     ConnectionId id;
     ConnectionHandler* handler;
     int fd = -1;
@@ -115,6 +121,8 @@ class UringReactor final : public Reactor {
   };
 
   Connection* find(ConnectionId id);
+  ConnectionId open(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                    ConnectionHandler& handler, FrameDecoder::Framing framing);
   io_uring_sqe* get_sqe();
   void reserve_sqes(unsigned count);
   void arm_wake();
@@ -355,10 +363,10 @@ void UringReactor::wake() {
   [[maybe_unused]] ssize_t n = ::write(wake_fd_, &one, sizeof one);
 }
 
-ConnectionId UringReactor::connect(const Endpoint& endpoint, std::chrono::milliseconds timeout,
-                                   ConnectionHandler& handler) {
+ConnectionId UringReactor::open(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                                ConnectionHandler& handler, FrameDecoder::Framing framing) {
   ConnectionId id = next_connection_id_++;
-  auto owned = std::make_unique<Connection>(id, handler, options_.max_frame_size);
+  auto owned = std::make_unique<Connection>(id, handler, options_.max_frame_size, framing);
   Connection& c = *owned;
   connections_.emplace(id, std::move(owned));
   c.connect_timeout = std::max(timeout, std::chrono::milliseconds::zero());

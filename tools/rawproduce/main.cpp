@@ -522,6 +522,7 @@ int main(int argc, char** argv) {
     fs.cpu_sys_seconds = sys1 - sys0;
     fs.cpu_seconds = cpu1 - cpu0;
     fs.backend = std::string(rawkafka::io::to_string(pstats.backend));
+    fs.security = pstats.security;
     fs.produce_version = pstats.produce_version;
     fs.threads = threads;
     fs.first_error = shared.error();

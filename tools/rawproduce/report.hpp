@@ -48,6 +48,7 @@ struct FinalStats {
   double cpu_user_seconds = 0;
   double cpu_sys_seconds = 0;
   std::string backend;
+  std::string security;  // ProducerStats::security
   int produce_version = -1;
   unsigned threads = 0;
   std::string first_error;      // the first failure's reason

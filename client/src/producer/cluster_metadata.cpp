@@ -13,7 +13,20 @@ int64_t monotonic_ns() {
 }
 
 ClusterMetadata::ClusterMetadata(const ProducerConfig& config)
-    : config_(config), bootstrap_(config.bootstrap_endpoints()) {}
+    : config_(config), bootstrap_(config.bootstrap_endpoints()) {
+  if (config.security.uses_tls()) {
+    try {
+      tls_ = io::TlsContext::create(config.security.tls);
+    } catch (const std::runtime_error& e) {
+      throw ConfigError(std::string("TLS: ") + e.what());
+    }
+  }
+}
+
+std::unique_ptr<io::Reactor> ClusterMetadata::make_reactor(const io::ReactorOptions& options) const {
+  std::shared_ptr<io::TlsContext> tls = tls_;
+  return client::make_reactor(options, config_.security, &tls);
+}
 
 ConnectedChannel ClusterMetadata::connect_any(std::chrono::milliseconds timeout, std::string& error) {
   std::vector<io::Endpoint> candidates;
@@ -37,7 +50,7 @@ ConnectedChannel ClusterMetadata::connect_any(std::chrono::milliseconds timeout,
     io::ReactorOptions ro;
     ro.backend = config_.backend;
     try {
-      c.reactor = io::Reactor::create(ro);
+      c.reactor = make_reactor(ro);
     } catch (const std::exception& e) {
       error = e.what();
       return {};

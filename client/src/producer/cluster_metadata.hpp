@@ -49,7 +49,15 @@ struct ConnectedChannel {
 
 class ClusterMetadata {
  public:
+  // Throws ConfigError when security.protocol asks for TLS and a certificate or key cannot be
+  // read.
   explicit ClusterMetadata(const ProducerConfig& config);
+
+  // A reactor for the producer's connections: the configured backend, in TLS when
+  // security.protocol asks for it (one TLS context shared by every reactor).
+  std::unique_ptr<io::Reactor> make_reactor(const io::ReactorOptions& options) const;
+  // The TLS context (null without TLS): what the last handshake negotiated.
+  const std::shared_ptr<io::TlsContext>& tls() const { return tls_; }
 
   // Connects to the first broker that answers: known brokers first, then bootstrap.servers.
   // On failure returns an empty channel and sets `error` to a sentence naming every address
@@ -89,6 +97,7 @@ class ClusterMetadata {
 
  private:
   const ProducerConfig& config_;
+  std::shared_ptr<io::TlsContext> tls_;
   std::vector<io::Endpoint> bootstrap_;
   mutable std::mutex mutex_;
   std::mutex fetch_mutex_;  // one fetch at a time

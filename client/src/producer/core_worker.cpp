@@ -60,7 +60,7 @@ void CoreWorker::start() {
       ro.backend = config_.backend;
       ro.socket_send_buffer = std::max(0, config_.send_buffer_bytes);  // 0: autotuning
       ro.socket_receive_buffer = std::max(0, config_.receive_buffer_bytes);
-      reactor_ = io::Reactor::create(ro);
+      reactor_ = shared_.metadata.make_reactor(ro);
       backend_ = reactor_->backend();
       if (config_.compression_type != protocol::CompressionType::none) {
         codec_ = compression::make_codec(config_.compression_type, config_.compression_level);

@@ -305,6 +305,18 @@ ProducerStats Producer::stats() const {
   }
   st.latency = merged->snapshot();
   st.backend = impl_->cores.empty() ? impl_->shared->config.backend : impl_->cores.front()->backend();
+  const SecurityConfig& sec = impl_->shared->config.security;
+  st.security = std::string(to_string(sec.protocol));
+  if (sec.uses_sasl() && sec.sasl_mechanism) st.security += ", " + std::string(to_string(*sec.sasl_mechanism));
+  if (const auto& tls = impl_->shared->metadata.tls()) {
+    std::string negotiated = tls->negotiated();
+    st.security += ", " + (negotiated.empty() ? std::string("TLS (no handshake yet)") : negotiated);
+    if (sec.tls.certificate_file.empty()) {
+      st.security += ", no client certificate";
+    } else {
+      st.security += ", client certificate";
+    }
+  }
   st.produce_version = impl_->shared->produce_version;
   st.threads = unsigned(impl_->cores.size());
   return st;

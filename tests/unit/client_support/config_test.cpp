@@ -192,9 +192,9 @@ TEST_CASE("names with a fixed set of values list the choices") {
         "partitioner must be one of default, sticky, round_robin, got 'random'");
   CHECK(error_of({{"backend", "epoll"}}) == "backend must be one of auto, uring, asio, got 'epoll'");
   CHECK(error_of({{"buffer.full.policy", "drop"}}) == "buffer.full.policy must be block or fail, got 'drop'");
-  CHECK(error_of({{"security.protocol", "SSL"}}) ==
-        "security.protocol=SSL needs TLS, which this build of rawkafka does not have yet (PLAINTEXT and "
-        "SASL_PLAINTEXT are supported)");
+  CHECK(error_of({{"ssl.truststore.type", "JKS"}}) ==
+        "ssl.truststore.type=JKS is not supported: rawkafka reads PEM files (ssl.truststore.type=PEM, or "
+        "ssl.ca.location / ssl.certificate.location)");
 }
 
 TEST_CASE("compression levels: the generic key, Java's per-codec keys, and range checks") {
@@ -360,10 +360,52 @@ TEST_CASE("security.protocol and SASL settings, with Java's sasl.jaas.config") {
   CHECK(librdkafka_names.security.sasl_username == "bob");
 }
 
+TEST_CASE("TLS settings with Java's names and librdkafka's, the key password hidden") {
+  ProducerConfig java = parse({{"security.protocol", "ssl"},
+                               {"ssl.truststore.type", "PEM"},
+                               {"ssl.truststore.location", "/etc/ca.pem"},
+                               {"ssl.keystore.type", "pem"},
+                               {"ssl.keystore.location", "/etc/client.pem"},
+                               {"ssl.key.password", "key-secret-7"}});
+  CHECK(java.security.uses_tls());
+  CHECK_FALSE(java.security.uses_sasl());
+  CHECK(java.security.tls.ca_file == "/etc/ca.pem");
+  CHECK(java.security.tls.certificate_file == "/etc/client.pem");
+  CHECK(java.security.tls.key_file.empty());
+  CHECK(java.security.tls.key_password == "key-secret-7");
+  CHECK(java.security.tls.verify_hostname);
+  CHECK(java.security.tls.verify_certificate);
+  std::string shown;
+  for (const auto& [k, v] : java.to_properties()) shown += k + "=" + v + "\n";
+  CHECK(shown.find("key-secret-7") == std::string::npos);
+  CHECK(shown.find("ssl.key.password=[hidden]") != std::string::npos);
+
+  ProducerConfig rd = parse({{"security.protocol", "SASL_SSL"},
+                             {"sasl.mechanism", "PLAIN"},
+                             {"sasl.username", "a"},
+                             {"sasl.password", "b"},
+                             {"ssl.ca.location", "/ca.pem"},
+                             {"ssl.certificate.location", "/c.crt"},
+                             {"ssl.key.location", "/c.key"},
+                             {"ssl.endpoint.identification.algorithm", ""},
+                             {"enable.ssl.certificate.verification", "false"}});
+  CHECK(rd.security.uses_tls());
+  CHECK(rd.security.uses_sasl());
+  CHECK(rd.security.tls.ca_file == "/ca.pem");
+  CHECK(rd.security.tls.certificate_file == "/c.crt");
+  CHECK(rd.security.tls.key_file == "/c.key");
+  CHECK_FALSE(rd.security.tls.verify_hostname);
+  CHECK_FALSE(rd.security.tls.verify_certificate);
+}
+
 TEST_CASE("security mistakes are named, never with the password") {
   CHECK(error_of({{"security.protocol", "TLS"}}).find("security.protocol must be PLAINTEXT, SSL") != std::string::npos);
-  CHECK(error_of({{"security.protocol", "SSL"}}).find("needs TLS, which this build") != std::string::npos);
-  CHECK(error_of({{"security.protocol", "SASL_SSL"}, {"sasl.mechanism", "PLAIN"}}).find("needs TLS") !=
+  CHECK(error_of({{"security.protocol", "SASL_SSL"}, {"sasl.mechanism", "PLAIN"}}).find("needs a username") !=
+        std::string::npos);
+  CHECK(error_of({{"security.protocol", "SSL"}, {"ssl.key.location", "/k.pem"}})
+            .find("ssl.key.location needs ssl.certificate.location") != std::string::npos);
+  CHECK(error_of({{"ssl.keystore.type", "PKCS12"}}).find("rawkafka reads PEM files") != std::string::npos);
+  CHECK(error_of({{"ssl.endpoint.identification.algorithm", "http"}}).find("must be https or empty") !=
         std::string::npos);
   CHECK(error_of({{"security.protocol", "SASL_PLAINTEXT"}}).find("needs sasl.mechanism") != std::string::npos);
   CHECK(error_of({{"sasl.mechanism", "GSSAPI"}}).find("GSSAPI and OAUTHBEARER are not supported") != std::string::npos);

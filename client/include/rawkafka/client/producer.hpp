@@ -139,6 +139,9 @@ struct ProducerStats {
   uint64_t retries = 0;           // batches sent again after a retriable error
   LatencySnapshot latency;        // produce() to acknowledgement, nanoseconds
   io::Backend backend = io::Backend::automatic;  // what the reactors actually run on
+  // security.protocol, the SASL mechanism and what TLS negotiated, e.g.
+  // "SASL_SSL, SCRAM-SHA-512, TLSv1.3 TLS_AES_256_GCM_SHA384"; "PLAINTEXT" without security.
+  std::string security;
   int16_t produce_version = -1;   // negotiated Produce version
   unsigned threads = 0;
   std::string last_error;         // the most recent failure reason, empty if none

@@ -2,6 +2,8 @@
 // Splits a TCP byte stream into frames: a 4-byte big-endian signed length, then that many bytes.
 // The owner reads into writable(), commits what arrived, then takes frames with next() until it
 // says need_more. A frame view stays valid until the next call to writable().
+// Framing::none passes the stream through unsplit: each "frame" is whatever bytes are held
+// (how a TLS layer above the reactor receives its records).
 
 #include <cstddef>
 #include <cstdint>
@@ -13,9 +15,11 @@ namespace rawkafka::io {
 class FrameDecoder {
  public:
   enum class Status : uint8_t { frame, need_more, negative_length, too_large };
+  enum class Framing : uint8_t { length_prefixed, none };
 
   // min_read: free space offered to each read while no large frame is being assembled.
-  explicit FrameDecoder(size_t max_frame_size, size_t min_read = 64 * 1024);
+  explicit FrameDecoder(size_t max_frame_size, size_t min_read = 64 * 1024,
+                        Framing framing = Framing::length_prefixed);
 
   // Free space after the buffered bytes. Compacts or grows the buffer so a frame whose length
   // is already known fits whole (one contiguous view for on_frame), so a frame is copied at
@@ -51,6 +55,7 @@ class FrameDecoder {
   size_t max_frame_size_;
   size_t min_read_;
   int64_t rejected_length_ = 0;
+  Framing framing_;
 };
 
 }  // namespace rawkafka::io

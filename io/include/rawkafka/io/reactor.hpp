@@ -111,6 +111,11 @@ class Reactor {
   // Starts a non-blocking connect; on_connected or on_closed follows within `timeout`.
   virtual ConnectionId connect(const Endpoint& endpoint, std::chrono::milliseconds timeout,
                                ConnectionHandler& handler) = 0;
+  // Like connect(), but the stream is not split into frames: on_frame receives the bytes as
+  // they arrive, in pieces of any size (what a TLS layer above the reactor reads its records
+  // from). max_frame_size does not apply.
+  virtual ConnectionId connect_stream(const Endpoint& endpoint, std::chrono::milliseconds timeout,
+                                      ConnectionHandler& handler) = 0;
   // Queues the buffers (already framed by the caller, length prefix included) to be written in
   // order after everything queued before. They must stay valid until on_sent(id, token).
   virtual void send(ConnectionId id, std::span<const std::span<const uint8_t>> buffers,
