@@ -197,6 +197,9 @@ class TlsReactor final : public Reactor, private ConnectionHandler {
         reasons.find("alert unknown ca") != std::string::npos) {
       message += " (the broker wants a client certificate it trusts: ssl.certificate.location and "
                  "ssl.key.location, or ssl.keystore.location)";
+    } else if (reasons.find("alert handshake failure") != std::string::npos) {
+      message += " (the broker refused the handshake: if it requires a client certificate, set "
+                 "ssl.certificate.location and ssl.key.location, or ssl.keystore.location)";
     }
     if (reasons.find("wrong version number") != std::string::npos ||
         reasons.find("packet length too long") != std::string::npos) {
@@ -299,6 +302,11 @@ class TlsReactor final : public Reactor, private ConnectionHandler {
       reported.message = c.peer + " closed the connection during the TLS handshake (" +
                          error.message +
                          "): a listener without TLS does this; is security.protocol right for this port?";
+    }
+    if (!c.closing && c.established && c.decoder.buffered() != 0) {
+      // The socket ended inside a frame: say so, and that TLS did not end it (truncation).
+      reported = detail::peer_closed(c.peer, true);
+      reported.message += " (without a TLS close_notify)";
     }
     if (c.handshake_timer != 0) inner_->cancel(c.handshake_timer);
     ConnectionHandler* handler = c.handler;

@@ -218,7 +218,7 @@ kafka-producer-perf-test's format.
                              backend, buffer.full.policy)
   --producer.config FILE     producer properties from a Java .properties file (e.g. the client
                              properties scripts/kafka-local writes for a secured broker:
-                             security.protocol, sasl.mechanism, sasl.jaas.config);
+                             security.protocol, sasl.*, ssl.* as Java names them);
                              --producer-props override it
   --bootstrap-server H:P     broker(s) to start from (default 127.0.0.1:9092; bootstrap.servers
                              in --producer-props also works)

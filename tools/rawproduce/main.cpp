@@ -523,6 +523,7 @@ int main(int argc, char** argv) {
     fs.cpu_seconds = cpu1 - cpu0;
     fs.backend = std::string(rawkafka::io::to_string(pstats.backend));
     fs.security = pstats.security;
+    fs.reauthentications = pstats.reauthentications;
     fs.produce_version = pstats.produce_version;
     fs.threads = threads;
     fs.first_error = shared.error();

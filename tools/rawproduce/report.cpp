@@ -62,7 +62,11 @@ std::string format_details(const FinalStats& s) {
                        s.cpu_user_seconds, s.cpu_sys_seconds, s.seconds);
   out += printf_string("backend: %s, produce version: %d, threads: %u\n", s.backend.c_str(), s.produce_version,
                        s.threads);
-  if (!s.security.empty() && s.security != "PLAINTEXT") out += "security: " + s.security + "\n";
+  if (!s.security.empty() && s.security != "PLAINTEXT") {
+    out += "security: " + s.security;
+    if (s.reauthentications) out += printf_string(", %llu re-authentications", (unsigned long long)s.reauthentications);
+    out += "\n";
+  }
   if (s.verify) {
     const VerifySummary& v = *s.verify;
     if (!v.complete) {
@@ -134,6 +138,7 @@ std::string format_json(const FinalStats& s) {
   out += ",\"client_cpu_s\":" + number(s.cpu_seconds);
   out += ",\"backend\":" + json_string(s.backend);
   if (!s.security.empty()) out += ",\"security\":" + json_string(s.security);
+  out += ",\"reauthentications\":" + std::to_string(s.reauthentications);
   out += ",\"produce_version\":" + std::to_string(s.produce_version);
   out += ",\"threads\":" + std::to_string(s.threads);
   out += ",\"interrupted\":" + std::string(s.interrupted ? "true" : "false");

@@ -49,6 +49,7 @@ struct FinalStats {
   double cpu_sys_seconds = 0;
   std::string backend;
   std::string security;  // ProducerStats::security
+  uint64_t reauthentications = 0;
   int produce_version = -1;
   unsigned threads = 0;
   std::string first_error;      // the first failure's reason

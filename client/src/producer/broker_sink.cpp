@@ -9,6 +9,8 @@ void BrokerSink::on_closed(Instant now, std::vector<InFlightRequest*>& out) {
   in_flight_.clear();
   state_ = State::down;
   connection_ = 0;
+  reauthenticate_at_ = Instant::max();
+  reauthentication_wanted_ = false;
   backoff_ = backoff_ == Duration::zero() ? policy_.reconnect_backoff
                                           : std::min(policy_.reconnect_backoff_max, backoff_ * 2);
   reconnect_at_ = now + backoff_;

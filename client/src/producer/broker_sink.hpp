@@ -73,9 +73,25 @@ class BrokerSink {
     state_ = State::ready;
     backoff_ = Duration::zero();
   }
-  void on_authenticated() {
+  // `reauthenticate_at`: when the broker's session (KIP-368) is to be renewed; Instant::max()
+  // when the broker set no lifetime.
+  void on_authenticated(Instant reauthenticate_at = Instant::max()) {
     state_ = State::ready;
     backoff_ = Duration::zero();
+    reauthenticate_at_ = reauthenticate_at;
+    reauthentication_wanted_ = false;
+  }
+  // KIP-368: once the session is to be renewed no new request goes (has_room() is false); when
+  // nothing is in flight any more the core authenticates again on the same connection.
+  bool reauthentication_due(Instant now) {
+    if (state_ != State::ready || now < reauthenticate_at_) return false;
+    reauthentication_wanted_ = true;
+    return true;
+  }
+  void on_reauthenticating() {
+    state_ = State::authenticating;
+    reauthenticate_at_ = Instant::max();
+    reauthentication_wanted_ = false;
   }
   // The connection closed or could not be made: every request in flight comes back, oldest
   // first, for the core to settle; the next connect waits out a growing backoff.
@@ -87,7 +103,9 @@ class BrokerSink {
   std::span<InFlightRequest* const> in_flight() const { return in_flight_; }
   // Requests that still hold a slot of max.in.flight.requests.per.connection.
   unsigned slots_used() const;
-  bool has_room() const { return state_ == State::ready && slots_used() < policy_.max_in_flight; }
+  bool has_room() const {
+    return state_ == State::ready && !reauthentication_wanted_ && slots_used() < policy_.max_in_flight;
+  }
   // The request a response frame with `correlation_id` answers: the oldest one awaiting an
   // answer. nullptr (and `why` says it) when none awaits one or the ids differ — the
   // connection is then out of step and must be closed.
@@ -118,6 +136,8 @@ class BrokerSink {
   State state_ = State::down;
   io::ConnectionId connection_ = 0;
   Instant reconnect_at_{};
+  Instant reauthenticate_at_ = Instant::max();
+  bool reauthentication_wanted_ = false;
   Duration backoff_{};
   int32_t next_correlation_id_ = 1;
   std::vector<InFlightRequest*> in_flight_;  // oldest first; responses come in this order

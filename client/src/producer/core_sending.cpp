@@ -3,6 +3,7 @@
 // them (see core_worker.hpp).
 
 #include <algorithm>
+#include <random>
 
 #include "core_worker.hpp"
 #include "rawkafka/protocol/api.hpp"
@@ -77,6 +78,7 @@ void CoreWorker::close_connection(BrokerSink& s, std::string why) {
 // ---- Produce -------------------------------------------------------------------------------
 
 void CoreWorker::send_ready(Instant now) {
+  if (config_.security.uses_sasl()) maybe_reauthenticate(now);
   if (ready_.empty() || bump_wanted_ || bump_in_flight_) return;
   // Partitions whose queues emptied leave the list; a leaderless one asks for metadata.
   for (size_t i = 0; i < ready_.size();) {
@@ -304,6 +306,17 @@ void CoreWorker::start_authentication(BrokerSink& s, Instant now) {
   send_control(s, RequestKind::sasl_handshake, shared_.sasl_handshake_version, req, now);
 }
 
+// Sinks whose session is to be renewed take no new requests; once one has nothing in flight it
+// authenticates again on its connection (SaslHandshake, SaslAuthenticate), then sends on.
+void CoreWorker::maybe_reauthenticate(Instant now) {
+  for (auto& [node, s] : sinks_) {
+    if (!s->reauthentication_due(now) || !s->in_flight().empty()) continue;
+    s->on_reauthenticating();
+    bump(counters_.reauthentications);
+    start_authentication(*s, now);
+  }
+}
+
 void CoreWorker::send_sasl_message(BrokerSink& s, const std::string& message, Instant now) {
   protocol::SaslAuthenticateRequest req;
   req.auth_bytes.assign(message.begin(), message.end());
@@ -370,7 +383,15 @@ void CoreWorker::handle_sasl_authenticate_response(BrokerSink& s, InFlightReques
     return;
   }
   sasl_.erase(it);
-  s.on_authenticated();
+  // KIP-368: renew the session at 85-95% of its lifetime, as the Java client does, so that the
+  // connections of many clients do not all renew at once.
+  Instant renew_at = Instant::max();
+  if (resp.session_lifetime_ms > 0) {
+    const double fraction = 0.85 + 0.10 * std::uniform_real_distribution<double>(0.0, 1.0)(reauth_random_);
+    renew_at = now + std::chrono::duration_cast<Duration>(
+                         std::chrono::duration<double, std::milli>(double(resp.session_lifetime_ms) * fraction));
+  }
+  s.on_authenticated(renew_at);
   if (metadata_due_ && !metadata_in_flight_) metadata_due_ = now;
   send_ready(now);
 }

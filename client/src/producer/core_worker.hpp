@@ -18,6 +18,7 @@
 #include <span>
 #include <string>
 #include <thread>
+#include <random>
 #include <unordered_map>
 #include <vector>
 
@@ -103,7 +104,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   // Counters any thread may read.
   struct Counters {
     std::atomic<uint64_t> enqueued{0}, acked{0}, failed{0}, possibly_persisted{0}, bytes_acked{0},
-        batches_acked{0}, requests{0}, retries{0};
+        batches_acked{0}, requests{0}, retries{0}, reauthentications{0};
   };
   const Counters& counters() const { return counters_; }
   void merge_latency(LatencyHistogram& into) const;
@@ -172,6 +173,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   // mechanism is done; the sink is ready only then. A refusal closes the connection with a
   // sentence naming the user, the broker and the mechanism.
   void start_authentication(BrokerSink& s, Instant now);
+  void maybe_reauthenticate(Instant now);
   void handle_sasl_handshake_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
   void handle_sasl_authenticate_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r);
   void send_sasl_message(BrokerSink& s, const std::string& message, Instant now);
@@ -278,6 +280,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   std::unordered_map<int32_t, std::unique_ptr<BrokerSink>> sinks_;
   std::unordered_map<io::ConnectionId, BrokerSink*> by_connection_;
   std::unordered_map<int32_t, std::unique_ptr<SaslExchange>> sasl_;  // by node, while authenticating
+  std::minstd_rand reauth_random_{std::random_device{}()};           // KIP-368 renewal jitter
   std::vector<std::unique_ptr<InFlightRequest>> request_free_;
   std::vector<InFlightRequest*> closed_scratch_;
   protocol::ProduceRequest request_;

@@ -299,6 +299,7 @@ ProducerStats Producer::stats() const {
     st.batches_acked += c.batches_acked.load(std::memory_order_relaxed);
     st.requests_sent += c.requests.load(std::memory_order_relaxed);
     st.retries += c.retries.load(std::memory_order_relaxed);
+    st.reauthentications += c.reauthentications.load(std::memory_order_relaxed);
     core->merge_latency(*merged);
     std::string e = core->last_error();
     if (!e.empty()) st.last_error = e;

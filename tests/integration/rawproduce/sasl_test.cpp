@@ -3,6 +3,7 @@
 // kafka-local writes (--producer.config), every record is acknowledged, read back once by
 // --verify, by Java's console consumer with the same credentials and, for PLAIN, by kcat; a wrong password, a
 // mechanism the broker does not enable and a client without SASL each get a sentence and exit 1.
+// A broker with a 3 s session lifetime (port 29985) sees the producer re-authenticate (KIP-368).
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -105,4 +106,24 @@ TEST_CASE("SASL SCRAM-SHA-256: every record delivered and read back; bad credent
 
 TEST_CASE("SASL SCRAM-SHA-512: every record delivered and read back; bad credentials named") {
   produces_and_reads_back("SCRAM-SHA-512", 29980);
+}
+
+TEST_CASE("SASL session lifetime (KIP-368): the producer re-authenticates on its connections and loses nothing") {
+  // The broker ends a session after 3 s: a producer that did not renew it would see its
+  // connection closed under it and retry; this one authenticates again in time.
+  OwnBrokers broker(1, 29985, "sasl",
+                    " --security sasl_plaintext --sasl-mechanism SCRAM-SHA-256 --broker-config "
+                    "connections.max.reauth.ms=3000");
+  const std::string topic = unique_topic("reauth");
+  auto r = run_command(rawproduce() + " --bootstrap-server " + shell_quote(broker.bootstrap()) + " --topic " + topic +
+                           " --partitions 3 --replication-factor 1 --num-records 180000 --throughput 20000" +
+                           " --verify --json --producer.config " + shell_quote(broker.client_properties()),
+                       false);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json_number(r.output, "records_failed") == 0);
+  CHECK(json_number(r.output, "reauthentications") >= 2);
+  CHECK(r.output.find("\"lost\":0,") != std::string::npos);
+  CHECK(r.output.find("\"duplicates\":0,") != std::string::npos);
+  CHECK(r.output.find("\"ok\":true") != std::string::npos);
 }

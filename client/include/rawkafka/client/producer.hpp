@@ -137,6 +137,7 @@ struct ProducerStats {
   uint64_t batches_acked = 0;
   uint64_t requests_sent = 0;     // Produce requests written
   uint64_t retries = 0;           // batches sent again after a retriable error
+  uint64_t reauthentications = 0;  // SASL sessions renewed on a live connection (KIP-368)
   LatencySnapshot latency;        // produce() to acknowledgement, nanoseconds
   io::Backend backend = io::Backend::automatic;  // what the reactors actually run on
   // security.protocol, the SASL mechanism and what TLS negotiated, e.g.
