@@ -62,6 +62,44 @@ bool is_ip_literal(const std::string& host) {
   return inet_pton(AF_INET, host.c_str(), &a4) == 1 || inet_pton(AF_INET6, host.c_str(), &a6) == 1;
 }
 
+// OpenSSL's output BIO: each record it writes is appended straight to the connection's outgoing
+// bytes (the vector BIO_get_data names), which go to the socket as they are: one copy of the
+// ciphertext, where a memory BIO would take two and grow by reallocation.
+int append_write(BIO* bio, const char* data, int length) {
+  auto* out = static_cast<std::vector<uint8_t>*>(BIO_get_data(bio));
+  if (out == nullptr || length < 0) return -1;
+  out->insert(out->end(), data, data + length);
+  return length;
+}
+
+long append_ctrl(BIO* /*bio*/, int command, long /*number*/, void* /*pointer*/) {
+  switch (command) {
+    case BIO_CTRL_FLUSH:
+      return 1;  // nothing is held back
+    default:
+      return 0;  // pending, wpending, kTLS queries, ...: none
+  }
+}
+
+int append_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+// Made once for the process (OpenSSL's BIO_METHODs are shared and immutable once set up).
+BIO_METHOD* append_method() {
+  static BIO_METHOD* method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "rawkafka TLS output");
+    if (m != nullptr) {
+      BIO_meth_set_write(m, append_write);
+      BIO_meth_set_ctrl(m, append_ctrl);
+      BIO_meth_set_create(m, append_create);
+    }
+    return m;
+  }();
+  return method;
+}
+
 // Plaintext gathered into one TLS record of at most this size before it is encrypted: a
 // produce request's header and its batches become few records rather than one each.
 constexpr size_t record_payload = 16 * 1024;
@@ -137,7 +175,8 @@ class TlsReactor final : public Reactor, private ConnectionHandler {
     Clock::time_point deadline;
     SSL* ssl = nullptr;
     BIO* network_in = nullptr;   // ciphertext from the socket, read by OpenSSL (owned by ssl)
-    BIO* network_out = nullptr;  // ciphertext OpenSSL wrote, for the socket (owned by ssl)
+    BIO* network_out = nullptr;  // appends what OpenSSL writes to `out` (owned by ssl)
+    std::vector<uint8_t> out;    // ciphertext not yet handed to the inner reactor
     FrameDecoder decoder;
     std::vector<Held> held;
     std::deque<Chain> chains;
@@ -217,7 +256,9 @@ class TlsReactor final : public Reactor, private ConnectionHandler {
     ERR_clear_error();
     c->ssl = SSL_new(context_->native());
     c->network_in = BIO_new(BIO_s_mem());
-    c->network_out = BIO_new(BIO_s_mem());
+    BIO_METHOD* method = append_method();
+    c->network_out = method != nullptr ? BIO_new(method) : nullptr;
+    if (c->network_out != nullptr) BIO_set_data(c->network_out, &c->out);
     if (c->ssl == nullptr || c->network_in == nullptr || c->network_out == nullptr) {
       if (c->ssl == nullptr) {
         BIO_free(c->network_in);
@@ -391,6 +432,10 @@ class TlsReactor final : public Reactor, private ConnectionHandler {
   // reported once that is sent. False when the connection failed.
   bool encrypt_and_send(ConnectionId id, Connection& c, std::span<const std::span<const uint8_t>> buffers,
                         uint64_t token) {
+    size_t plain = 0;
+    for (std::span<const uint8_t> b : buffers) plain += b.size();
+    // Room for the ciphertext: each record adds a header, a tag and (TLS 1.3) a type byte.
+    c.out.reserve(c.out.size() + plain + (plain / record_payload + buffers.size() + 1) * 64);
     staging_.clear();
     for (std::span<const uint8_t> b : buffers) {
       if (staging_.size() + b.size() <= record_payload) {
@@ -425,11 +470,10 @@ class TlsReactor final : public Reactor, private ConnectionHandler {
     return true;
   }
 
-  // Sends what OpenSSL wrote to network_out as one chain; with_token: the caller's token is
+  // Sends what OpenSSL wrote (c.out) as one chain; with_token: the caller's token is
   // reported when it is sent (from a later poll() even when there was nothing to send).
   bool flush_output(ConnectionId id, Connection& c, bool with_token, uint64_t token) {
-    size_t pending = BIO_ctrl_pending(c.network_out);
-    if (pending == 0) {
+    if (c.out.empty()) {
       if (with_token) {
         inner_->schedule(std::chrono::nanoseconds(0), [this, id, token] {
           if (Connection* conn = find(id)) conn->handler->on_sent(id, token);
@@ -437,14 +481,8 @@ class TlsReactor final : public Reactor, private ConnectionHandler {
       }
       return true;
     }
-    std::vector<uint8_t> bytes = take_buffer();
-    bytes.resize(pending);
-    int n = BIO_read(c.network_out, bytes.data(), static_cast<int>(std::min<size_t>(pending, INT_MAX)));
-    if (n <= 0) {
-      fail(id, c, {ENOMEM, "TLS could not take its output for " + c.peer});
-      return false;
-    }
-    bytes.resize(static_cast<size_t>(n));
+    std::vector<uint8_t> bytes = take_buffer();  // empty; becomes the next output buffer
+    bytes.swap(c.out);
     uint64_t sequence = next_sequence_++;
     c.chains.push_back({sequence, std::move(bytes), with_token, token});
     std::span<const uint8_t> chain(c.chains.back().bytes);

@@ -52,4 +52,16 @@ class OwnBrokers {
   std::string client_properties_;
 };
 
+// How many records of `topic` Java's console consumer reads from `broker` (with its client
+// properties when it is secured), waiting for at most `expected` and 30 s.
+inline long java_console_count(const OwnBrokers& broker, const std::string& topic, long expected) {
+  std::string command = kafka_local() + " tool console-consumer --bootstrap-server " + shell_quote(broker.bootstrap()) +
+                        " --topic " + topic + " --from-beginning --max-messages " + std::to_string(expected) +
+                        " --timeout-ms 30000";
+  if (!broker.client_properties().empty()) command += " --command-config " + shell_quote(broker.client_properties());
+  auto r = run_command(command + " 2>/dev/null | wc -l", false);
+  REQUIRE(r.exit_code == 0);
+  return std::stol(r.output);
+}
+
 }  // namespace rawkafka::testing

@@ -13,6 +13,7 @@
 #include "integration.hpp"
 #include "own_brokers.hpp"
 
+using rawkafka::testing::java_console_count;
 using rawkafka::testing::json_number;
 using rawkafka::testing::OwnBrokers;
 using rawkafka::testing::run_command;
@@ -23,16 +24,6 @@ namespace {
 
 std::string rawproduce() { return shell_quote(rawkafka::testing::binary_dir() + "/tools/rawproduce"); }
 
-// Records of `topic` that Java's console consumer reads with the broker's client properties.
-long java_count(const OwnBrokers& broker, const std::string& topic, long expected) {
-  auto r = run_command(rawkafka::testing::kafka_local() + " tool console-consumer --bootstrap-server " +
-                           shell_quote(broker.bootstrap()) + " --topic " + topic + " --from-beginning --max-messages " +
-                           std::to_string(expected) + " --timeout-ms 30000 --command-config " +
-                           shell_quote(broker.client_properties()) + " 2>/dev/null | wc -l",
-                       false);
-  REQUIRE(r.exit_code == 0);
-  return std::stol(r.output);
-}
 
 void produces_and_reads_back(const char* mechanism, int port) {
   CAPTURE(mechanism);
@@ -57,7 +48,7 @@ void produces_and_reads_back(const char* mechanism, int port) {
   CHECK(r.output.find("\"lost\":0,") != std::string::npos);
   CHECK(r.output.find("\"duplicates\":0,") != std::string::npos);
   CHECK(r.output.find("\"ok\":true") != std::string::npos);
-  CHECK(java_count(broker, topic, 30000) == 30000);
+  CHECK(java_console_count(broker, topic, 30000) == 30000);
   // librdkafka reads them too, with CRC checks. SCRAM against Kafka 4 needs librdkafka 2.6.1 or
   // newer and Debian's kcat has 2.0.2, so kcat checks PLAIN and Java checks every mechanism.
   if (std::string(mechanism) == "PLAIN") {

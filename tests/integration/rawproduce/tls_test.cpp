@@ -11,6 +11,7 @@
 #include "integration.hpp"
 #include "own_brokers.hpp"
 
+using rawkafka::testing::java_console_count;
 using rawkafka::testing::json_number;
 using rawkafka::testing::OwnBrokers;
 using rawkafka::testing::run_command;
@@ -31,15 +32,6 @@ std::string properties_without(const OwnBrokers& broker, const std::string& name
   return path;
 }
 
-long java_count(const OwnBrokers& broker, const std::string& topic, long expected) {
-  auto r = run_command(rawkafka::testing::kafka_local() + " tool console-consumer --bootstrap-server " +
-                           shell_quote(broker.bootstrap()) + " --topic " + topic + " --from-beginning --max-messages " +
-                           std::to_string(expected) + " --timeout-ms 30000 --command-config " +
-                           shell_quote(broker.client_properties()) + " 2>/dev/null | wc -l",
-                       false);
-  REQUIRE(r.exit_code == 0);
-  return std::stol(r.output);
-}
 
 // rawproduce --verify over the broker's listener with its client properties; returns the topic.
 std::string produce_verified(const OwnBrokers& broker, const char* backend, long records, const char* expect_security) {
@@ -71,7 +63,7 @@ TEST_CASE("SSL: every record delivered on both backends and read back by Java an
   REQUIRE_FALSE(broker.client_properties().empty());
   produce_verified(broker, "asio", 20000, "SSL, TLSv1.");
   const std::string topic = produce_verified(broker, "uring", 50000, "SSL, TLSv1.");
-  CHECK(java_count(broker, topic, 50000) == 50000);
+  CHECK(java_console_count(broker, topic, 50000) == 50000);
   const std::string tls_dir = broker.client_properties().substr(0, broker.client_properties().rfind('/')) + "/tls";
   auto kcat = run_command("timeout 60 kcat -b " + shell_quote(broker.bootstrap()) + " -C -t " + topic +
                               " -o beginning -e -q -X check.crcs=true -X security.protocol=SSL -X ssl.ca.location=" +
@@ -100,7 +92,7 @@ TEST_CASE("SASL_SSL with SCRAM-SHA-512 and client certificates: every record del
   REQUIRE_FALSE(broker.client_properties().empty());
   produce_verified(broker, "asio", 20000, "SASL_SSL, SCRAM-SHA-512, TLSv1.");
   const std::string topic = produce_verified(broker, "uring", 50000, "SASL_SSL, SCRAM-SHA-512, TLSv1.");
-  CHECK(java_count(broker, topic, 50000) == 50000);
+  CHECK(java_console_count(broker, topic, 50000) == 50000);
 
   const std::string base = rawproduce() + " --bootstrap-server " + shell_quote(broker.bootstrap()) + " --topic " +
                            topic + " --num-records 10 --producer-props request.timeout.ms=10000 ";
