@@ -8,7 +8,7 @@
 # Run from the project root after scripts/bench-compare (or ./scripts/build --release plus
 # `ninja -C build rdkafka_produce`) has built build/. Brokers: ports 28392 (plaintext) and
 # 28492 (TLS), started and stopped here. The records: 100 random bytes each, acks=1, linger.ms=5,
-# no compression, 3 partitions.
+# no compression, 3 partitions. Each client warms each broker up once before the counted runs.
 set -euo pipefail
 REPS=${1:-5}; N=${2:-3000000}
 RAW=${RAW:-build/tools/rawproduce}; RDKAFKA=${RDKAFKA:-build/benchmarks/rdkafka_produce}
@@ -70,6 +70,12 @@ print(f"{label} {transport} {d['records_per_sec']:.0f} {(u+s)*1e9/n:.1f} {d.get(
 PY
 }
 
+# A fresh broker runs its first loads at half speed or less while the JVM compiles: one run of
+# each client on each broker first, not counted.
+for warm in "rawkafka plain" "rawkafka tls" "librdkafka plain" "librdkafka tls"; do
+  # shellcheck disable=SC2086
+  run $warm >/dev/null
+done
 echo "librdkafka: ${LIB:-Debian}; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 runs=("rawkafka plain" "rawkafka tls" "librdkafka plain" "librdkafka tls")
 for i in $(seq "$REPS"); do
