@@ -114,6 +114,9 @@ ChannelStatus BrokerChannel::authenticate() {
                         : std::string(protocol::error_name(response.error_code)));
     }
     session_lifetime_ms_ = response.session_lifetime_ms;
+    renew_session_at_ = session_lifetime_ms_ > 0
+                            ? std::chrono::steady_clock::now() + std::chrono::milliseconds(session_lifetime_ms_ * 9 / 10)
+                            : std::chrono::steady_clock::time_point::max();
     SaslStep step = exchange.step(std::string_view(reinterpret_cast<const char*>(response.auth_bytes.data()),
                                                    response.auth_bytes.size()));
     if (!step.ok()) return failed(step.error);
@@ -121,6 +124,22 @@ ChannelStatus BrokerChannel::authenticate() {
     message = std::move(step.message);
   }
   return failed("the exchange did not end after 8 rounds");
+}
+
+ChannelStatus BrokerChannel::renew_session_if_due(protocol::ApiKey key) {
+  if (renewing_ || key == protocol::ApiKey::sasl_handshake || key == protocol::ApiKey::sasl_authenticate ||
+      std::chrono::steady_clock::now() < renew_session_at_) {
+    return {};
+  }
+  renewing_ = true;
+  ChannelStatus st = authenticate();
+  renewing_ = false;
+  if (!st.ok()) {
+    close();
+    return st;
+  }
+  ++reauthentications_;
+  return {};
 }
 
 ChannelStatus BrokerChannel::negotiate_versions() {

@@ -3,16 +3,28 @@
 // kafka-local writes (--producer.config), every record is acknowledged, read back once by
 // --verify, by Java's console consumer with the same credentials and, for PLAIN, by kcat; a wrong password, a
 // mechanism the broker does not enable and a client without SASL each get a sentence and exit 1.
-// A broker with a 3 s session lifetime (port 29985) sees the producer re-authenticate (KIP-368).
+// A broker with a 3 s session lifetime (port 29985) sees the producer and a BrokerChannel
+// re-authenticate (KIP-368).
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "integration.hpp"
 #include "own_brokers.hpp"
+#include "rawkafka/client/broker_channel.hpp"
+#include "rawkafka/client/config.hpp"
+#include "rawkafka/io/reactor.hpp"
+#include "rawkafka/protocol/messages/metadata.hpp"
 
+using rawkafka::client::BrokerChannel;
+using rawkafka::client::BrokerChannelOptions;
+using rawkafka::client::ChannelStatus;
+using rawkafka::client::ProducerConfig;
+using rawkafka::client::read_properties_file;
 using rawkafka::testing::java_console_count;
 using rawkafka::testing::json_number;
 using rawkafka::testing::OwnBrokers;
@@ -117,4 +129,27 @@ TEST_CASE("SASL session lifetime (KIP-368): the producer re-authenticates on its
   CHECK(r.output.find("\"lost\":0,") != std::string::npos);
   CHECK(r.output.find("\"duplicates\":0,") != std::string::npos);
   CHECK(r.output.find("\"ok\":true") != std::string::npos);
+
+  // A request-response channel (what the admin client and --verify's reader use) renews its
+  // session too: kept open past two lifetimes, it still answers on the same connection.
+  ProducerConfig config;
+  for (const auto& [key, value] : read_properties_file(broker.client_properties())) config.security.set(key, value);
+  auto reactor = rawkafka::io::Reactor::create();
+  BrokerChannelOptions options;
+  options.security = config.security;
+  const std::string address = broker.bootstrap();
+  BrokerChannel channel(*reactor, {address.substr(0, address.rfind(':')), uint16_t(std::stoi(address.substr(address.rfind(':') + 1)))},
+                        options);
+  ChannelStatus st = channel.connect();
+  REQUIRE_MESSAGE(st.ok(), st.message);
+  for (int round = 0; round < 3; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2900));
+    rawkafka::protocol::MetadataRequest request;
+    request.topics = std::vector<rawkafka::protocol::MetadataRequest::Topic>{};
+    rawkafka::protocol::MetadataResponse response;
+    st = channel.call(request, response);
+    REQUIRE_MESSAGE(st.ok(), st.message);
+    CHECK_FALSE(response.brokers.empty());
+  }
+  CHECK(channel.reauthentications() >= 2);
 }

@@ -69,6 +69,8 @@ class BrokerChannel final : private io::ConnectionHandler {
   std::span<const protocol::ApiVersionRange> broker_versions() const { return broker_versions_; }
   // The highest version of `key` both sides speak; nullopt if none (or not connected).
   std::optional<int16_t> version_for(protocol::ApiKey key) const;
+  // SASL sessions renewed on this channel before the broker's lifetime ended (KIP-368).
+  uint64_t reauthentications() const { return reauthentications_; }
 
   // Sends `request` at the negotiated version of Req::traits and decodes the response into
   // `response`. Req/Resp are protocol message structs: `static constexpr ApiTraits traits`,
@@ -90,6 +92,7 @@ class BrokerChannel final : private io::ConnectionHandler {
     if (!connected()) return not_connected();
     const protocol::ApiTraits& traits = Req::traits;
     if (!traits.supports(version)) return unsupported(traits.key);
+    if (ChannelStatus st = renew_session_if_due(traits.key); !st.ok()) return st;
     send_buffer_.clear();
     protocol::Writer w(send_buffer_);
     int32_t correlation_id = next_correlation_id_++;
@@ -132,6 +135,9 @@ class BrokerChannel final : private io::ConnectionHandler {
   ChannelStatus flush_send(std::chrono::milliseconds timeout);
   ChannelStatus negotiate_versions();
   ChannelStatus authenticate();
+  // KIP-368: once 90% of the broker's session lifetime has passed, authenticates again on this
+  // connection before sending `key` (not for the SASL requests themselves); a failure closes it.
+  ChannelStatus renew_session_if_due(protocol::ApiKey key);
   ChannelStatus unsupported(protocol::ApiKey key) const;
   ChannelStatus not_connected() const;
   ChannelStatus bad_response(protocol::ApiKey key, const char* why);
@@ -157,6 +163,9 @@ class BrokerChannel final : private io::ConnectionHandler {
   std::vector<uint8_t> response_;  // the awaited response frame (header + body)
   std::vector<protocol::ApiVersionRange> broker_versions_;
   int64_t session_lifetime_ms_ = 0;  // SASL (KIP-368): 0 when the broker sets no limit
+  std::chrono::steady_clock::time_point renew_session_at_ = std::chrono::steady_clock::time_point::max();
+  bool renewing_ = false;
+  uint64_t reauthentications_ = 0;
 };
 
 // Connects to the first of `bootstrap` that answers (in order). On failure returns nullptr
