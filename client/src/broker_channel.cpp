@@ -79,27 +79,20 @@ ChannelStatus BrokerChannel::connect() {
 ChannelStatus BrokerChannel::authenticate() {
   const SecurityConfig& sec = options_.security;
   const SaslMechanismKind mechanism = *sec.sasl_mechanism;
-  const std::string mechanism_name(to_string(mechanism));
-  const std::string who = "user '" + sec.sasl_username + "' at " + endpoint_.to_string() + " with " + mechanism_name;
   auto failed = [&](const std::string& why) -> ChannelStatus {
-    return {ChannelError::authentication_failed, "authentication failed for " + who + ": " + why};
+    return {ChannelError::authentication_failed, sasl_failure(sec.sasl_username, endpoint_.to_string(), mechanism, why)};
   };
   std::optional<int16_t> handshake_version = version_for(protocol::ApiKey::sasl_handshake);
   if (!handshake_version || *handshake_version < 1 || !version_for(protocol::ApiKey::sasl_authenticate)) {
     return failed("the broker does not take SaslHandshake v1 and SaslAuthenticate (KIP-152); is its listener SASL?");
   }
   protocol::SaslHandshakeRequest handshake;
-  handshake.mechanism = mechanism_name;
+  handshake.mechanism = std::string(to_string(mechanism));
   protocol::SaslHandshakeResponse handshake_response;
   if (ChannelStatus st = call(handshake, handshake_response, *handshake_version, options_.request_timeout); !st.ok()) {
     return st;
   }
-  if (handshake_response.error_code != 0) {
-    std::string enabled;
-    for (const std::string& m : handshake_response.mechanisms) enabled += (enabled.empty() ? "" : ", ") + m;
-    return failed("the broker does not enable " + mechanism_name + " on this listener (it enables: " +
-                  (enabled.empty() ? "none" : enabled) + ")");
-  }
+  if (handshake_response.error_code != 0) return failed(sasl_mechanism_not_enabled(mechanism, handshake_response.mechanisms));
   SaslExchange exchange(mechanism, sec.sasl_username, sec.sasl_password);
   if (exchange.failed()) return failed(exchange.error());
   std::string message = exchange.first();
@@ -108,19 +101,18 @@ ChannelStatus BrokerChannel::authenticate() {
     request.auth_bytes.assign(message.begin(), message.end());
     protocol::SaslAuthenticateResponse response;
     if (ChannelStatus st = call(request, response, options_.request_timeout); !st.ok()) return st;
-    if (response.error_code != 0) {
-      return failed(response.error_message && !response.error_message->empty()
-                        ? *response.error_message
-                        : std::string(protocol::error_name(response.error_code)));
-    }
-    session_lifetime_ms_ = response.session_lifetime_ms;
-    renew_session_at_ = session_lifetime_ms_ > 0
-                            ? std::chrono::steady_clock::now() + std::chrono::milliseconds(session_lifetime_ms_ * 9 / 10)
-                            : std::chrono::steady_clock::time_point::max();
+    if (response.error_code != 0) return failed(sasl_broker_error(response.error_code, response.error_message));
     SaslStep step = exchange.step(std::string_view(reinterpret_cast<const char*>(response.auth_bytes.data()),
                                                    response.auth_bytes.size()));
     if (!step.ok()) return failed(step.error);
-    if (exchange.done()) return {};
+    if (exchange.done()) {
+      // KIP-368: the session lifetime comes with the last SaslAuthenticate response.
+      renew_session_at_ = response.session_lifetime_ms > 0
+                              ? std::chrono::steady_clock::now() +
+                                    std::chrono::milliseconds(response.session_lifetime_ms * 9 / 10)
+                              : std::chrono::steady_clock::time_point::max();
+      return {};
+    }
     message = std::move(step.message);
   }
   return failed("the exchange did not end after 8 rounds");

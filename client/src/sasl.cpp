@@ -8,6 +8,8 @@
 #include <array>
 #include <utility>
 
+#include "rawkafka/protocol/errors.hpp"
+
 namespace rawkafka::client {
 
 namespace {
@@ -338,6 +340,24 @@ SaslStep SaslExchange::on_server_final(std::string_view server_final) {
   }
   state_ = State::done;
   return {};
+}
+
+std::string sasl_failure(std::string_view username, std::string_view where, SaslMechanismKind mechanism,
+                         std::string_view why) {
+  return "authentication failed for user '" + std::string(username) + "' at " + std::string(where) + " with " +
+         std::string(to_string(mechanism)) + ": " + std::string(why);
+}
+
+std::string sasl_mechanism_not_enabled(SaslMechanismKind mechanism, const std::vector<std::string>& enabled) {
+  std::string list;
+  for (const std::string& m : enabled) list += (list.empty() ? "" : ", ") + m;
+  return "the broker does not enable " + std::string(to_string(mechanism)) + " on this listener (it enables: " +
+         (list.empty() ? std::string("none") : list) + ")";
+}
+
+std::string sasl_broker_error(int16_t error_code, const std::optional<std::string>& error_message) {
+  if (error_message && !error_message->empty()) return *error_message;
+  return std::string(protocol::error_name(error_code));
 }
 
 }  // namespace rawkafka::client

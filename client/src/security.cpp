@@ -182,24 +182,22 @@ void SecurityConfig::validate() const {
   }
 }
 
-}  // namespace rawkafka::client
 
-namespace rawkafka::client {
+std::shared_ptr<io::TlsContext> make_tls_context(const SecurityConfig& security) {
+  if (!security.uses_tls()) return nullptr;
+  try {
+    return io::TlsContext::create(security.tls);
+  } catch (const std::runtime_error& e) {
+    throw ConfigError(std::string("TLS: ") + e.what());
+  }
+}
 
 std::unique_ptr<io::Reactor> make_reactor(const io::ReactorOptions& options, const SecurityConfig& security,
-                                          std::shared_ptr<io::TlsContext>* tls) {
+                                          std::shared_ptr<io::TlsContext> tls) {
   std::unique_ptr<io::Reactor> reactor = io::Reactor::create(options);
   if (!security.uses_tls()) return reactor;
-  std::shared_ptr<io::TlsContext> context = tls != nullptr ? *tls : nullptr;
-  if (!context) {
-    try {
-      context = io::TlsContext::create(security.tls);
-    } catch (const std::runtime_error& e) {
-      throw ConfigError(std::string("TLS: ") + e.what());
-    }
-    if (tls != nullptr) *tls = context;
-  }
-  return io::make_tls_reactor(std::move(reactor), std::move(context), options);
+  if (!tls) tls = make_tls_context(security);
+  return io::make_tls_reactor(std::move(reactor), std::move(tls), options);
 }
 
 }  // namespace rawkafka::client

@@ -88,6 +88,7 @@ class BrokerSink {
     reauthentication_wanted_ = true;
     return true;
   }
+  Instant reauthenticate_at() const { return reauthenticate_at_; }
   void on_reauthenticating() {
     state_ = State::authenticating;
     reauthenticate_at_ = Instant::max();

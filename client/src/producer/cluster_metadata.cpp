@@ -13,19 +13,10 @@ int64_t monotonic_ns() {
 }
 
 ClusterMetadata::ClusterMetadata(const ProducerConfig& config)
-    : config_(config), bootstrap_(config.bootstrap_endpoints()) {
-  if (config.security.uses_tls()) {
-    try {
-      tls_ = io::TlsContext::create(config.security.tls);
-    } catch (const std::runtime_error& e) {
-      throw ConfigError(std::string("TLS: ") + e.what());
-    }
-  }
-}
+    : config_(config), tls_(make_tls_context(config.security)), bootstrap_(config.bootstrap_endpoints()) {}
 
 std::unique_ptr<io::Reactor> ClusterMetadata::make_reactor(const io::ReactorOptions& options) const {
-  std::shared_ptr<io::TlsContext> tls = tls_;
-  return client::make_reactor(options, config_.security, &tls);
+  return client::make_reactor(options, config_.security, tls_);
 }
 
 ConnectedChannel ClusterMetadata::connect_any(std::chrono::milliseconds timeout, std::string& error) {

@@ -78,7 +78,7 @@ void CoreWorker::close_connection(BrokerSink& s, std::string why) {
 // ---- Produce -------------------------------------------------------------------------------
 
 void CoreWorker::send_ready(Instant now) {
-  if (config_.security.uses_sasl()) maybe_reauthenticate(now);
+  if (now >= next_reauthentication_) maybe_reauthenticate(now);
   if (ready_.empty() || bump_wanted_ || bump_in_flight_) return;
   // Partitions whose queues emptied leave the list; a leaderless one asks for metadata.
   for (size_t i = 0; i < ready_.size();) {
@@ -308,9 +308,18 @@ void CoreWorker::start_authentication(BrokerSink& s, Instant now) {
 
 // Sinks whose session is to be renewed take no new requests; once one has nothing in flight it
 // authenticates again on its connection (SaslHandshake, SaslAuthenticate), then sends on.
+// Runs only once the earliest renewal is due (next_reauthentication_), and then sets it again.
 void CoreWorker::maybe_reauthenticate(Instant now) {
+  next_reauthentication_ = Instant::max();
   for (auto& [node, s] : sinks_) {
-    if (!s->reauthentication_due(now) || !s->in_flight().empty()) continue;
+    if (!s->reauthentication_due(now)) {
+      next_reauthentication_ = std::min(next_reauthentication_, s->reauthenticate_at());
+      continue;
+    }
+    if (!s->in_flight().empty()) {
+      next_reauthentication_ = now;  // look again once its answers are in
+      continue;
+    }
     s->on_reauthenticating();
     bump(counters_.reauthentications);
     start_authentication(*s, now);
@@ -329,8 +338,7 @@ void CoreWorker::fail_authentication(BrokerSink& s, const std::string& why) {
   std::optional<io::Endpoint> ep = shared_.metadata.broker(s.node());
   if (ep) where = ep->to_string();
   sasl_.erase(s.node());
-  close_connection(s, "authentication failed for user '" + sec.sasl_username + "' at " + where + " with " +
-                          std::string(to_string(*sec.sasl_mechanism)) + ": " + why);
+  close_connection(s, sasl_failure(sec.sasl_username, where, *sec.sasl_mechanism, why));
 }
 
 void CoreWorker::handle_sasl_handshake_response(BrokerSink& s, InFlightRequest& req, protocol::Reader& r) {
@@ -343,10 +351,7 @@ void CoreWorker::handle_sasl_handshake_response(BrokerSink& s, InFlightRequest& 
     return;
   }
   if (resp.error_code != 0) {
-    std::string enabled;
-    for (const std::string& m : resp.mechanisms) enabled += (enabled.empty() ? "" : ", ") + m;
-    fail_authentication(s, "the broker does not enable it on this listener (it enables: " +
-                               (enabled.empty() ? std::string("none") : enabled) + ")");
+    fail_authentication(s, sasl_mechanism_not_enabled(*config_.security.sasl_mechanism, resp.mechanisms));
     return;
   }
   auto it = sasl_.find(s.node());
@@ -364,9 +369,7 @@ void CoreWorker::handle_sasl_authenticate_response(BrokerSink& s, InFlightReques
     return;
   }
   if (resp.error_code != 0) {
-    fail_authentication(s, resp.error_message && !resp.error_message->empty()
-                               ? *resp.error_message
-                               : std::string(protocol::error_name(resp.error_code)));
+    fail_authentication(s, sasl_broker_error(resp.error_code, resp.error_message));
     return;
   }
   auto it = sasl_.find(s.node());
@@ -392,6 +395,7 @@ void CoreWorker::handle_sasl_authenticate_response(BrokerSink& s, InFlightReques
                          std::chrono::duration<double, std::milli>(double(resp.session_lifetime_ms) * fraction));
   }
   s.on_authenticated(renew_at);
+  next_reauthentication_ = std::min(next_reauthentication_, renew_at);
   if (metadata_due_ && !metadata_in_flight_) metadata_due_ = now;
   send_ready(now);
 }

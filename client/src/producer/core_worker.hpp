@@ -281,6 +281,7 @@ class CoreWorker final : public CoreProducer, private io::ConnectionHandler {
   std::unordered_map<io::ConnectionId, BrokerSink*> by_connection_;
   std::unordered_map<int32_t, std::unique_ptr<SaslExchange>> sasl_;  // by node, while authenticating
   std::minstd_rand reauth_random_{std::random_device{}()};           // KIP-368 renewal jitter
+  Instant next_reauthentication_ = Instant::max();                    // the earliest sink's renewal
   std::vector<std::unique_ptr<InFlightRequest>> request_free_;
   std::vector<InFlightRequest*> closed_scratch_;
   protocol::ProduceRequest request_;

@@ -162,7 +162,7 @@ class BrokerChannel final : private io::ConnectionHandler {
   std::span<const uint8_t> send_spans_[1];
   std::vector<uint8_t> response_;  // the awaited response frame (header + body)
   std::vector<protocol::ApiVersionRange> broker_versions_;
-  int64_t session_lifetime_ms_ = 0;  // SASL (KIP-368): 0 when the broker sets no limit
+  // SASL (KIP-368): when to authenticate again; max() when the broker sets no session lifetime.
   std::chrono::steady_clock::time_point renew_session_at_ = std::chrono::steady_clock::time_point::max();
   bool renewing_ = false;
   uint64_t reauthentications_ = 0;

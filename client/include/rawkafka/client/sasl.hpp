@@ -83,4 +83,12 @@ class SaslExchange {
   std::string error_;
 };
 
+// The sentences both the request-response channel and the producer core report (never with
+// the password): "authentication failed for user 'alice' at 127.0.0.1:9092 with SCRAM-SHA-512:
+// <why>"; what a SaslHandshake refusal lists; a SaslAuthenticate error as the broker gave it.
+std::string sasl_failure(std::string_view username, std::string_view where, SaslMechanismKind mechanism,
+                         std::string_view why);
+std::string sasl_mechanism_not_enabled(SaslMechanismKind mechanism, const std::vector<std::string>& enabled);
+std::string sasl_broker_error(int16_t error_code, const std::optional<std::string>& error_message);
+
 }  // namespace rawkafka::client

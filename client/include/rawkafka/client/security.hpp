@@ -45,11 +45,15 @@ struct SecurityConfig {
   void validate() const;
 };
 
+// The TLS context for these settings, to share between reactors: null when security.protocol
+// asks for no TLS. Throws ConfigError when a certificate or key cannot be read.
+std::shared_ptr<io::TlsContext> make_tls_context(const SecurityConfig& security);
+
 // A reactor for connections with these settings: `options`' backend, wrapped in TLS when
-// security.protocol asks for it. `tls` is the TLS context to share between reactors (made on
-// first use); throws ConfigError when a certificate or key cannot be read.
+// security.protocol asks for it, with `tls` (made here when null). Throws ConfigError as
+// make_tls_context does.
 std::unique_ptr<io::Reactor> make_reactor(const io::ReactorOptions& options, const SecurityConfig& security,
-                                          std::shared_ptr<io::TlsContext>* tls = nullptr);
+                                          std::shared_ptr<io::TlsContext> tls = nullptr);
 
 // The username and password of a sasl.jaas.config line as Java writes it:
 //   org.apache.kafka.common.security.scram.ScramLoginModule required username="alice" password="secret";
