@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "rawkafka/protocol/errors.hpp"
 #include "rawkafka/protocol/messages/api_versions.hpp"
@@ -26,12 +27,17 @@ BrokerChannel::BrokerChannel(io::Reactor& reactor, io::Endpoint endpoint,
 BrokerChannel::~BrokerChannel() { close(); }
 
 void BrokerChannel::close() {
+  // Whoever closes knows it: the listener hears only of closes it did not ask for.
+  listener_ = nullptr;
   if (state_ == State::connecting || state_ == State::connected) {
     reactor_.close(connection_);
     // on_closed (and on_sent for unsent buffers) arrive from poll(); drain them so no
     // callback can reach this object after it is gone.
     auto deadline = Clock::now() + std::chrono::milliseconds(1000);
-    while ((state_ == State::connecting || state_ == State::connected || send_pending_) &&
+    auto async_pending = [&] {
+      return std::any_of(async_buffers_.begin(), async_buffers_.end(), [](const auto& b) { return b->pending; });
+    };
+    while ((state_ == State::connecting || state_ == State::connected || send_pending_ || async_pending()) &&
            Clock::now() < deadline) {
       reactor_.poll(kPollSlice);
     }
@@ -249,19 +255,43 @@ void BrokerChannel::on_connected(io::ConnectionId id) {
   if (id == connection_ && state_ == State::connecting) state_ = State::connected;
 }
 
+BrokerChannel::AsyncBuffer& BrokerChannel::free_async_buffer() {
+  for (auto& b : async_buffers_) {
+    if (!b->pending) return *b;
+  }
+  async_buffers_.push_back(std::make_unique<AsyncBuffer>());
+  async_buffers_.back()->index = async_buffers_.size() - 1;
+  return *async_buffers_.back();
+}
+
+void BrokerChannel::send_async(AsyncBuffer& buffer) {
+  buffer.pending = true;
+  buffer.span[0] = std::span<const uint8_t>(buffer.bytes.data(), buffer.bytes.size());
+  reactor_.send(connection_, std::span<const std::span<const uint8_t>>(buffer.span, 1), kAsyncToken | buffer.index);
+}
+
 void BrokerChannel::on_frame(io::ConnectionId id, std::span<const uint8_t> frame) {
-  if (id != connection_ || awaited_correlation_id_ < 0) return;
-  // Every response starts with its correlation id; ignore any that is not the awaited one
-  // (a late answer to a request that timed out cannot happen: we close on timeout).
+  if (id != connection_) return;
+  // Every response starts with its correlation id; one that is not awaited by call() answers a
+  // send_request() (a late answer to a call() that timed out cannot happen: we close then).
   if (frame.size() < 4) return;
   int32_t cid = int32_t(protocol::detail::load_be32(frame.data()));
-  if (cid != awaited_correlation_id_) return;
-  response_.assign(frame.begin(), frame.end());
-  response_ready_ = true;
+  if (awaited_correlation_id_ >= 0 && cid == awaited_correlation_id_) {
+    response_.assign(frame.begin(), frame.end());
+    response_ready_ = true;
+    return;
+  }
+  if (listener_) listener_->on_response(*this, cid, frame);
 }
 
 void BrokerChannel::on_sent(io::ConnectionId id, uint64_t token) {
-  if (id == connection_ && token == send_token_) send_pending_ = false;
+  if (id != connection_) return;
+  if (token & kAsyncToken) {
+    const size_t index = size_t(token & ~kAsyncToken);
+    if (index < async_buffers_.size()) async_buffers_[index]->pending = false;
+    return;
+  }
+  if (token == send_token_) send_pending_ = false;
 }
 
 void BrokerChannel::on_closed(io::ConnectionId id, const io::IoError& error) {
@@ -270,7 +300,9 @@ void BrokerChannel::on_closed(io::ConnectionId id, const io::IoError& error) {
     close_reason_ = error.message.empty() ? errno_text(error.code) : error.message;
   }
   send_pending_ = false;
+  for (auto& b : async_buffers_) b->pending = false;
   state_ = State::closed;
+  if (Listener* listener = std::exchange(listener_, nullptr)) listener->on_channel_closed(*this);
 }
 
 }  // namespace rawkafka::client

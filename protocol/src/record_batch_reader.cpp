@@ -27,7 +27,7 @@ inline int64_t wrapping_add(int64_t a, int64_t b) { return int64_t(uint64_t(a) +
 
 }  // namespace
 
-ReadResult RecordBatchView::parse(Bytes data) {
+ReadResult RecordBatchView::parse(Bytes data, bool verify_crc) {
   *this = RecordBatchView{};
   if (data.size() < kBatchLogOverhead) return truncated("batch header truncated");
   const uint8_t* p = data.data();
@@ -45,7 +45,9 @@ ReadResult RecordBatchView::parse(Bytes data) {
   if (total > data.size()) return truncated("batch truncated");
 
   const uint32_t stored_crc = load_be32(p + kCrcOffset);
-  if (crc32c(p + kAttributesOffset, total - kAttributesOffset) != stored_crc) return corrupt("CRC-32C mismatch");
+  if (verify_crc && crc32c(p + kAttributesOffset, total - kAttributesOffset) != stored_crc) {
+    return corrupt("CRC-32C mismatch");
+  }
 
   const int16_t attributes = int16_t(load_be16(p + kAttributesOffset));
   const int32_t record_count = int32_t(load_be32(p + kRecordCountOffset));

@@ -112,6 +112,43 @@ class BrokerChannel final : private io::ConnectionHandler {
     return {};
   }
 
+  // ---- Asynchronous requests (the consumer's fetch connections) ----
+  // Responses to requests sent with send_request() go to the listener from inside the
+  // reactor's poll(), the frame (response header included) valid only during the call. call()
+  // still works in between, from outside any callback: its own response comes back to it.
+  // Connecting, versions, SASL and KIP-368 renewal stay synchronous (connect(),
+  // renew_session()): the caller runs them between polls.
+  class Listener {
+   public:
+    virtual ~Listener() = default;
+    virtual void on_response(BrokerChannel& channel, int32_t correlation_id, std::span<const uint8_t> frame) = 0;
+    // The connection broke or was closed by the broker; close_reason() says why.
+    virtual void on_channel_closed(BrokerChannel& channel) = 0;
+  };
+  void set_listener(Listener* listener) { listener_ = listener; }
+  // Queues `request` and returns its correlation id (-1 when not connected). The encoded bytes
+  // live in a buffer of the channel until the reactor lets go of them.
+  template <class Req>
+  int32_t send_request(const Req& request, int16_t version) {
+    if (!connected()) return -1;
+    AsyncBuffer& buffer = free_async_buffer();
+    buffer.bytes.clear();
+    protocol::Writer w(buffer.bytes);
+    const int32_t correlation_id = next_correlation_id_++;
+    size_t at = protocol::begin_request(w, Req::traits.key, version, correlation_id, options_.client_id);
+    request.encode(w, version);
+    protocol::end_frame(w, at);
+    w.finish();
+    send_async(buffer);
+    return correlation_id;
+  }
+  // KIP-368: the broker's session is to be renewed before the next request (see renew_session).
+  bool session_renewal_due() const { return std::chrono::steady_clock::now() >= renew_session_at_; }
+  // Authenticates again on this connection; only with nothing in flight. A failure closes it.
+  ChannelStatus renew_session() { return renew_session_if_due(protocol::ApiKey::fetch); }
+  // Why the connection ended (empty while it is up).
+  const std::string& close_reason() const { return close_reason_; }
+
   // Acks=0 style: sends a request for which no response will come (or is wanted).
   template <class Req>
   ChannelStatus send_only(const Req& request, int16_t version) {
@@ -128,6 +165,16 @@ class BrokerChannel final : private io::ConnectionHandler {
 
  private:
   enum class State : uint8_t { idle, connecting, connected, closed };
+  // A request sent by send_request(), held until on_sent. Its token has kAsyncToken set.
+  struct AsyncBuffer {
+    std::vector<uint8_t> bytes;
+    std::span<const uint8_t> span[1];
+    size_t index = 0;  // in async_buffers_
+    bool pending = false;
+  };
+  static constexpr uint64_t kAsyncToken = uint64_t(1) << 63;
+  AsyncBuffer& free_async_buffer();
+  void send_async(AsyncBuffer& buffer);
 
   // Sends send_buffer_ and waits for the frame with `correlation_id` into response_.
   ChannelStatus exchange(int32_t correlation_id, std::chrono::milliseconds timeout,
@@ -166,6 +213,8 @@ class BrokerChannel final : private io::ConnectionHandler {
   std::chrono::steady_clock::time_point renew_session_at_ = std::chrono::steady_clock::time_point::max();
   bool renewing_ = false;
   uint64_t reauthentications_ = 0;
+  Listener* listener_ = nullptr;
+  std::vector<std::unique_ptr<AsyncBuffer>> async_buffers_;
 };
 
 // Connects to the first of `bootstrap` that answers (in order). On failure returns nullptr

@@ -308,7 +308,8 @@ class RecordBatchView {
  public:
   // Parses the batch at the start of `data` (which may hold more after it). On failure the
   // view stays empty. A batch cut short by the end of `data` reports ReadStatus::truncated.
-  ReadResult parse(Bytes data);
+  // verify_crc=false skips the CRC-32C (a consumer's check.crcs=false); the rest is checked.
+  ReadResult parse(Bytes data, bool verify_crc = true);
 
   Bytes bytes() const { return bytes_; }  // the whole batch, header included
   size_t size() const { return bytes_.size(); }
