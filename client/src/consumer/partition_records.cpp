@@ -79,6 +79,7 @@ DeliveryCounts RecordDelivery::deliver(
   size_t next_aborted = 0;  // the aborted list is in first_offset order (FetchResponse.json)
 
   size_t at = 0;
+  int64_t last_delivered = from - 1;
   protocol::RecordBatchView batch;
   while (at < records.size()) {
     protocol::ReadResult parsed = batch.parse(records.subspan(at), check_crcs_);
@@ -172,19 +173,27 @@ DeliveryCounts RecordDelivery::deliver(
     counts.batch_bytes += batch.size();
     protocol::RecordView rec;
     uint64_t delivered = 0;
+    bool backwards = false;
     while (delivered < allowed && reader.next(rec)) {
       if (rec.offset < from) continue;
       if (rec.offset >= to) break;
+      // The broker assigns offsets in order; a batch whose records go back (or repeat) is
+      // corrupt, and handing them out would break the order a consumer relies on.
+      if (rec.offset <= last_delivered) {
+        backwards = true;
+        break;
+      }
+      last_delivered = rec.offset;
       handler.on_record(PartitionRecord{topic, partition, rec});
       counts.record_bytes += (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);
       ++delivered;
     }
     counts.records += delivered;
     if (budget && delivered < allowed) budget->refund(allowed - delivered);
-    if (!reader.result().ok()) {
+    if (!reader.result().ok() || backwards) {
       ++counts.undecodable;
       report(handler, ConsumeErrorKind::undecodable_batch, topic, partition, batch.base_offset(),
-             "a batch whose records do not decode", reader.result().reason);
+             "a batch whose records do not decode", backwards ? "record offsets go backwards" : reader.result().reason);
     }
     if (allowed < wanted) {
       counts.budget_spent = true;
