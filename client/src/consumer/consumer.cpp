@@ -66,8 +66,14 @@ ConsumeResult Consumer::assign(const Assignment& assignment, std::chrono::millis
   AdminOptions ao{config.client_id, config.backend, milliseconds(config.request_timeout_ms), config.security};
   AdminClient admin(config.bootstrap_endpoints(), ao);
   TopicDescription d;
-  if (AdminResult r = admin.wait_for_leaders(assignment.topic, 1, left_until(deadline), &d); !r.ok()) {
+  // A topic that does not exist is said so at once (wait_for_leaders would wait for it).
+  if (AdminResult r = admin.describe(assignment.topic, d, left_until(deadline)); !r.ok()) {
     return ConsumeResult::failure(r.message);
+  }
+  if (!d.all_partitions_have_leaders()) {
+    if (AdminResult r = admin.wait_for_leaders(assignment.topic, 1, left_until(deadline), &d); !r.ok()) {
+      return ConsumeResult::failure(r.message);
+    }
   }
   for (const BrokerAddress& b : d.brokers) impl_->brokers[b.node_id] = b.endpoint;
 
