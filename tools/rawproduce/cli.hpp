@@ -1,6 +1,7 @@
 #pragma once
-// rawproduce's command line: kafka-producer-perf-test's flags plus ours. Parsing is a pure
-// function so that it can be tested without running anything.
+// rawproduce's command line: kafka-producer-perf-test's flags plus ours, read with the tools'
+// shared conventions (common/command_line.hpp). Parsing is a pure function so that it can be
+// tested without running anything.
 
 #include <cstdint>
 #include <optional>
@@ -35,6 +36,7 @@ struct Options {
   std::string backend;                   // --backend uring|asio|auto ("" = from props/default)
   bool json = false;                     // --json
   bool verify = false;                   // --verify
+  bool e2e = false;                      // --e2e: stamp records with their send time
   bool help = false;                     // --help
 };
 

@@ -23,6 +23,7 @@
 #include "payload.hpp"
 #include "report.hpp"
 #include "verify.hpp"
+#include "common/e2e_stamp.hpp"
 #include "rawkafka/client/admin.hpp"
 #include "rawkafka/client/config.hpp"
 #include "rawkafka/client/fetcher.hpp"
@@ -379,12 +380,18 @@ int main(int argc, char** argv) {
     std::array<client::OutgoingRecord, kBurst> burst;
     std::array<uint64_t, kBurst> tokens{};
     std::array<std::array<uint8_t, 8>, kBurst> seq_bytes{};
-    std::array<rawkafka::protocol::RecordHeader, kBurst> marks;
+    // --e2e: one stamp for the whole burst (see below), which every record's header points at.
+    std::array<uint8_t, rawkafka::tools::kSentNsSize> sent_stamp{};
+    // Each record's headers: the --verify mark first, then the --e2e stamp. Their values are
+    // views of seq_bytes and sent_stamp, filled for each burst below; produce_many copies them.
+    std::array<std::array<rawkafka::protocol::RecordHeader, 2>, kBurst> marks;
     std::array<std::array<char, 24>, kBurst> keys{};
     for (size_t i = 0; i < kBurst; ++i) {
       burst[i].topic = o.topic;
-      marks[i] = {rp::kSequenceHeader, rawkafka::protocol::Bytes(seq_bytes[i].data(), 8)};
-      if (o.verify) burst[i].headers = std::span<const rawkafka::protocol::RecordHeader>(&marks[i], 1);
+      size_t count = 0;
+      if (o.verify) marks[i][count++] = {rp::kSequenceHeader, rawkafka::protocol::Bytes(seq_bytes[i].data(), 8)};
+      if (o.e2e) marks[i][count++] = {rawkafka::tools::kSentNsHeader, rawkafka::protocol::Bytes(sent_stamp)};
+      if (count) burst[i].headers = std::span<const rawkafka::protocol::RecordHeader>(marks[i].data(), count);
     }
     rp::PayloadCursor cursor(*pool, index, threads);
     const auto thread_start = Clock::now();
@@ -449,6 +456,9 @@ int main(int argc, char** argv) {
         if (o.verify) rp::encode_sequence(seq, seq_bytes[i].data());
         tokens[i] = seq;
       }
+      // One wall-clock reading for the burst, just before produce_many hands all of it over at
+      // once: the moment each of its records is handed to the producer.
+      if (o.e2e) rawkafka::tools::encode_sent_ns(rawkafka::tools::sent_ns_now(), sent_stamp.data());
       const client::ProduceManyResult res = core.produce_many({burst.data(), n}, {tokens.data(), n});
       k += res.queued;
       if (res.queued == n) continue;
@@ -526,6 +536,7 @@ int main(int argc, char** argv) {
     fs.reauthentications = pstats.reauthentications;
     fs.produce_version = pstats.produce_version;
     fs.threads = threads;
+    fs.e2e = o.e2e;
     fs.first_error = shared.error();
     if (fs.first_error.empty() && !pstats.last_error.empty() && fs.records_failed) fs.first_error = pstats.last_error;
     fs.interrupted = g_interrupted.load();

@@ -104,23 +104,6 @@ std::vector<std::string> failure_sentences(const FinalStats& s) {
   return out;
 }
 
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += printf_string("\\u%04x", c);
-        else out += char(c);
-    }
-  }
-  return out + "\"";
-}
-
 std::string format_json(const FinalStats& s) {
   auto u = [](uint64_t v) { return std::to_string(v); };
   auto ms = [](uint64_t ns) { return fixed(double(ns) / 1e6, 3); };
@@ -141,6 +124,7 @@ std::string format_json(const FinalStats& s) {
   out += ",\"reauthentications\":" + std::to_string(s.reauthentications);
   out += ",\"produce_version\":" + std::to_string(s.produce_version);
   out += ",\"threads\":" + std::to_string(s.threads);
+  out += ",\"e2e\":" + std::string(s.e2e ? "true" : "false");
   out += ",\"interrupted\":" + std::string(s.interrupted ? "true" : "false");
   out += ",\"abandoned\":" + std::string(s.abandoned ? "true" : "false");
   if (!s.first_error.empty()) out += ",\"first_error\":" + json_string(s.first_error);

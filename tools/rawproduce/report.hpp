@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/json.hpp"
 #include "rawkafka/client/histogram.hpp"
 
 namespace rawkafka::rawproduce {
@@ -52,6 +53,7 @@ struct FinalStats {
   uint64_t reauthentications = 0;
   int produce_version = -1;
   unsigned threads = 0;
+  bool e2e = false;             // --e2e: records carried their send time (rawkafka.sent_ns)
   std::string first_error;      // the first failure's reason
   bool interrupted = false;     // Ctrl-C (or SIGTERM): stopped producing
   bool abandoned = false;       // interrupted twice: stopped waiting for deliveries at once
@@ -76,7 +78,7 @@ std::string format_json(const FinalStats& s);
 // that could not finish. Empty when neither happened.
 std::vector<std::string> failure_sentences(const FinalStats& s);
 
-// JSON string escaping (quotes included).
-std::string json_string(const std::string& text);
+// JSON string escaping (quotes included), shared with the other tools.
+using tools::json_string;
 
 }  // namespace rawkafka::rawproduce

@@ -174,15 +174,19 @@ DeliveryCounts RecordDelivery::deliver(
     protocol::RecordView rec;
     uint64_t delivered = 0;
     bool backwards = false;
+    // Offsets already handed out (batches that overlap) are passed over like those before the
+    // position; inside one batch, offsets that go back or repeat make the batch corrupt:
+    // handing them out would break the order a consumer relies on.
+    const int64_t skip_below = std::max(from, last_delivered + 1);
+    int64_t previous = INT64_MIN;
     while (delivered < allowed && reader.next(rec)) {
-      if (rec.offset < from) continue;
-      if (rec.offset >= to) break;
-      // The broker assigns offsets in order; a batch whose records go back (or repeat) is
-      // corrupt, and handing them out would break the order a consumer relies on.
-      if (rec.offset <= last_delivered) {
+      if (rec.offset <= previous) {
         backwards = true;
         break;
       }
+      previous = rec.offset;
+      if (rec.offset < skip_below) continue;
+      if (rec.offset >= to) break;
       last_delivered = rec.offset;
       handler.on_record(PartitionRecord{topic, partition, rec});
       counts.record_bytes += (rec.key ? rec.key->size() : 0) + (rec.value ? rec.value->size() : 0);

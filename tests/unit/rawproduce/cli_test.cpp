@@ -134,3 +134,19 @@ TEST_CASE("--help needs nothing else") {
   CHECK(r.options.help);
   CHECK(rawkafka::rawproduce::usage_text().find("--num-records") != std::string::npos);
 }
+
+TEST_CASE("--e2e stamps records, alone or with --verify") {
+  auto r = parse_command_line({"--topic", "t", "--num-records", "1", "--e2e"});
+  REQUIRE(r.ok());
+  CHECK(r.options.e2e);
+  CHECK_FALSE(r.options.verify);
+  r = parse_command_line({"--topic", "t", "--num-records", "1", "--e2e", "--verify"});
+  REQUIRE(r.ok());
+  CHECK(r.options.e2e);
+  CHECK(r.options.verify);
+  CHECK_FALSE(parse_command_line({"--topic", "t", "--num-records", "1"}).options.e2e);
+  CHECK(error_of({"--topic", "t", "--num-records", "1", "--e2e=yes"}) == "--e2e takes no value, got 'yes'");
+  const std::string usage = rawkafka::rawproduce::usage_text();
+  CHECK(usage.find("  --e2e                      stamp each record with the time it was sent (header\n"
+                   "                             rawkafka.sent_ns) for rawconsume --e2e\n") != std::string::npos);
+}

@@ -153,3 +153,10 @@ TEST_CASE("--json prints one object with the documented fields") {
   CHECK(j.find(R"("first_error":"quote \" and \\ and\nnewline")") != std::string::npos);
   CHECK(j.find('\n') == std::string::npos);
 }
+
+TEST_CASE("--json says whether records carried --e2e stamps") {
+  FinalStats s;
+  CHECK(format_json(s).find("\"e2e\":false") != std::string::npos);
+  s.e2e = true;
+  CHECK(format_json(s).find("\"e2e\":true") != std::string::npos);
+}
