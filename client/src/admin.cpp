@@ -149,7 +149,9 @@ AdminResult AdminClient::wait_for_leaders(std::string_view name, int32_t min_par
       return {};
     }
     if (!last.ok() && last.error != AdminError::unknown_topic) return last;
-    if (Clock::now() >= deadline) break;
+    // Another round needs time for the pause and an answer; with less left, a last describe
+    // would only time out and say so instead of what is wrong.
+    if (Clock::now() + std::chrono::milliseconds(200) >= deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return {AdminError::timed_out, last.error_code,

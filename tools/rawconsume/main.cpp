@@ -325,6 +325,8 @@ int main(int argc, char** argv) {
     if (fs.first_error.empty() && !t->errors.empty()) fs.first_error = t->errors.front();
   }
   if (fs.first_error.empty()) fs.first_error = result.ok ? std::string() : result.error;
+  // A run that waited in vain (a broker gone, a leader missing) says what the consumer met.
+  if (fs.first_error.empty() && fs.timed_out) fs.first_error = st.last_error;
   if (o.e2e) {
     client::LatencyHistogram all;
     for (const auto& t : tallies) {

@@ -116,7 +116,7 @@ struct Assignment {
 struct AssignedPartition {
   int32_t partition = 0;
   int64_t start_offset = 0;  // where reading starts
-  int64_t end_offset = 0;    // the high watermark when assigned
+  int64_t end_offset = 0;    // stop_at_end: the high watermark when assigned; else INT64_MAX
   int32_t core = 0;          // the core thread that reads it
 };
 
