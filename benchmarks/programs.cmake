@@ -1,6 +1,7 @@
 # Programs of the side-by-side comparison (scripts/bench-compare runs them):
 #  - rdkafka_produce: the librdkafka peer of rawproduce, sending rawproduce's own records
 #    (rawproduce_core's PayloadPool); built only when librdkafka is found;
+#  - rdkafka_consume: the librdkafka peer of rawconsume (bench-compare --consume), in C;
 #  - null_sink: a Kafka-speaking sink that acknowledges Produce and stores nothing, to measure a
 #    client's own ceiling (a measuring instrument, never a stand-in for Kafka in a test);
 #  - loopback_bandwidth: plain TCP send/recv over 127.0.0.1, the raw limit of this machine.
@@ -17,6 +18,15 @@ elseif(NOT RDKAFKA_FOUND)
   message(STATUS "librdkafka not found: benchmarks/rdkafka_produce is not built")
 else()
   message(STATUS "tools/rawproduce is not built: benchmarks/rdkafka_produce (which sends its records) is not built")
+endif()
+# rdkafka_consume is C (it needs nothing of ours), so it takes C warnings of its own:
+# rawkafka_build_flags carries C++-only ones (-Wnon-virtual-dtor) that a C compile rejects.
+if(RDKAFKA_FOUND)
+  add_executable(rdkafka_consume rdkafka_consume.c)
+  set_target_properties(rdkafka_consume PROPERTIES C_STANDARD 11 C_STANDARD_REQUIRED ON C_EXTENSIONS OFF)
+  target_compile_options(rdkafka_consume PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+    $<$<BOOL:${RAWKAFKA_WERROR}>:-Werror>)
+  target_link_libraries(rdkafka_consume PRIVATE PkgConfig::RDKAFKA)
 endif()
 file(GLOB NULL_SINK_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/null_sink/*.cpp)
 rawkafka_bench_program(null_sink SOURCES null_sink.cpp ${NULL_SINK_SOURCES} LIBS rawkafka::protocol)
