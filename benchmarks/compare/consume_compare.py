@@ -276,9 +276,14 @@ def summarize(t, runs, errors, notes):
                 "records_per_sec": raw["records_per_sec"] / peer["records_per_sec"],
                 "cpu_ns_per_record": raw["cpu_ns_per_record"] / peer["cpu_ns_per_record"],
             }
-    # rdkafka_consume and franz_consume compute the same checksum; rawconsume may not.
-    sums = {name: {r["details"]["checksum"] for r in results if "checksum" in r.get("details", {})}
-            for name, results in runs.items() if name in ("librdkafka", "librdkafka-debian", "franz-go")}
+    # rdkafka_consume, franz_consume and rawconsume's parse mode compute the same value checksum
+    # (rawconsume prints it in hex; raw mode sums batch headers instead, as it reads no value).
+    def checksum(r):
+        value = r["details"]["checksum"]
+        return int(value, 16) if isinstance(value, str) else int(value)
+    sums = {name: {checksum(r) for r in results if "checksum" in r.get("details", {})}
+            for name, results in runs.items()
+            if name in ("librdkafka", "librdkafka-debian", "franz-go", "rawkafka-parse")}
     distinct = set().union(*sums.values()) if sums else set()
     if len(distinct) > 1:
         notes.append(f"{t['key']}: the value checksums differ between clients "

@@ -39,7 +39,7 @@ struct FinalStats {
   uint64_t leader_changes = 0;
   uint64_t offset_resets = 0;        // auto.offset.reset applied
   uint64_t session_resets = 0;       // fetch sessions the broker forgot
-  uint64_t checksum = 0;             // digest of what was read: equal for runs that read the same
+  uint64_t checksum = 0;             // sum of every value's words (main.cpp): equal for runs that read the same
   std::string first_error;           // the first error met (the run may have recovered from it)
   std::chrono::milliseconds timeout{0};  // --timeout, for the sentences about it
   bool interrupted = false;          // Ctrl-C (or SIGTERM): stopped reading

@@ -195,3 +195,34 @@ TEST_CASE("rawconsume: Ctrl-C while waiting for records stops at once with a rep
   CHECK(text.find(", 100, ") != std::string::npos);  // the 100 records it read
   CHECK(text.find("interrupted") != std::string::npos);
 }
+
+TEST_CASE("rawconsume's checksum is the sum kcat's values give: the same bytes as librdkafka reads") {
+  const std::string topic = unique_topic("rawconsume-checksum");
+  produce(topic, 50000, "compression.type=zstd");  // random letters: no newline inside a value
+  auto k = run_command("kcat -C -b " + shell_quote(bootstrap()) + " -t " + topic + " -e -q -f '%s\\n'");
+  REQUIRE(k.exit_code == 0);
+  uint64_t sum = 0;
+  long values = 0;
+  size_t at = 0;
+  while (at < k.output.size()) {
+    size_t nl = k.output.find('\n', at);
+    if (nl == std::string::npos) nl = k.output.size();
+    // The value's 8-byte little-endian words, then its tail bytes, summed modulo 2^64.
+    size_t i = at;
+    for (; i + 8 <= nl; i += 8) {
+      uint64_t word = 0;
+      for (int b = 7; b >= 0; --b) word = (word << 8) | uint8_t(k.output[i + size_t(b)]);
+      sum += word;
+    }
+    for (; i < nl; ++i) sum += uint8_t(k.output[i]);
+    ++values;
+    at = nl + 1;
+  }
+  REQUIRE(values == 50000);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(sum));
+  auto r = consume(topic, "--to-end --json");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK(json_text(last_line(r.output), "checksum") == std::string(hex));
+}
