@@ -120,54 +120,111 @@ bool RecordBatchReader::fail(const char* reason) {
   return false;
 }
 
+namespace {
+
+// One unsigned varint of at most `max_bytes` from [p, end): the position after it, or nullptr
+// when it runs past `end` or is longer. Most record fields fit in one byte: that case first.
+inline const uint8_t* read_uvarint(const uint8_t* p, const uint8_t* end, uint64_t& out, int max_bytes) {
+  if (p < end && *p < 0x80) [[likely]] {
+    out = *p;
+    return p + 1;
+  }
+  uint64_t v = 0;
+  for (int i = 0; i < max_bytes; ++i) {
+    if (p >= end) return nullptr;
+    const uint8_t b = *p++;
+    v |= uint64_t(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      out = v;
+      return p;
+    }
+  }
+  return nullptr;
+}
+
+// A zigzag varint that must fit 32 bits (lengths, counts, offset deltas).
+inline const uint8_t* read_varint32(const uint8_t* p, const uint8_t* end, int32_t& out) {
+  uint64_t v = 0;
+  p = read_uvarint(p, end, v, 5);
+  if (!p || v > 0xffffffffu) return nullptr;
+  out = detail::unzigzag32(uint32_t(v));
+  return p;
+}
+
+}  // namespace
+
+// The record fields are read through raw pointers bounded by the record's end: the hot loop of
+// every consumer. Every length is checked against what is left before it is used.
 bool RecordBatchReader::next(RecordView& out) {
   if (!result_.ok()) return false;
   if (left_ == 0) {
     if (!records_.empty()) return fail("bytes left after recordCount records");
     return false;
   }
-  const int32_t length = records_.varint();
-  if (!records_.ok()) return fail("fewer records than recordCount");
+  const uint8_t* p = records_.current();
+  const uint8_t* const all_end = p + records_.remaining();
+  int32_t length = 0;
+  p = read_varint32(p, all_end, length);
+  if (!p) return fail("fewer records than recordCount");
   if (length < kMinRecordBodySize) return fail("record length too small");
-  Reader r = records_.sub(size_t(length));
-  if (!records_.ok()) return fail("record length past the end of the records");
+  if (size_t(length) > size_t(all_end - p)) return fail("record length past the end of the records");
+  const uint8_t* const end = p + length;
+  constexpr const char* kPastRecord = "record fields run past the record length";
 
-  r.i8();  // record attributes: unused
-  const int64_t timestamp_delta = r.varlong();
-  const int32_t offset_delta = r.varint();
-  const int32_t key_length = r.varint();
+  ++p;  // record attributes: unused (length >= kMinRecordBodySize, so the byte is there)
+  uint64_t zz_timestamp = 0;
+  p = read_uvarint(p, end, zz_timestamp, 10);
+  if (!p) return fail(kPastRecord);
+  int32_t offset_delta = 0;
+  if (!(p = read_varint32(p, end, offset_delta))) return fail(kPastRecord);
+  int32_t key_length = 0;
+  if (!(p = read_varint32(p, end, key_length))) return fail(kPastRecord);
   if (key_length < -1) return fail("negative record key length");
   std::optional<Bytes> key;
-  if (key_length >= 0) key = r.raw(size_t(key_length));
-  const int32_t value_length = r.varint();
+  if (key_length >= 0) {
+    if (size_t(key_length) > size_t(end - p)) return fail(kPastRecord);
+    key = Bytes{p, size_t(key_length)};
+    p += key_length;
+  }
+  int32_t value_length = 0;
+  if (!(p = read_varint32(p, end, value_length))) return fail(kPastRecord);
   if (value_length < -1) return fail("negative record value length");
   std::optional<Bytes> value;
-  if (value_length >= 0) value = r.raw(size_t(value_length));
-  const int32_t header_count = r.varint();
-  if (!r.ok()) return fail("record fields run past the record length");
-  if (header_count < 0) return fail("negative record header count");
-  if (size_t(header_count) > r.remaining() / kMinHeaderSize) return fail("record header count too large");
-
-  const size_t headers_begin = r.position();
-  for (int32_t i = 0; i < header_count; ++i) {
-    const int32_t hk = r.varint();
-    if (hk < 0) return fail("record header key length invalid");
-    r.skip(size_t(hk));
-    const int32_t hv = r.varint();
-    if (hv < -1) return fail("negative record header value length");
-    if (hv > 0) r.skip(size_t(hv));
-    if (!r.ok()) return fail("record headers run past the record length");
+  if (value_length >= 0) {
+    if (size_t(value_length) > size_t(end - p)) return fail(kPastRecord);
+    value = Bytes{p, size_t(value_length)};
+    p += value_length;
   }
-  if (!r.empty()) return fail("record has bytes after its headers");
-  const size_t headers_end = r.position();
+  int32_t header_count = 0;
+  if (!(p = read_varint32(p, end, header_count))) return fail(kPastRecord);
+  if (header_count < 0) return fail("negative record header count");
+  if (size_t(header_count) > size_t(end - p) / kMinHeaderSize) return fail("record header count too large");
+
+  const uint8_t* const headers_begin = p;
+  for (int32_t i = 0; i < header_count; ++i) {
+    int32_t hk = 0;
+    if (!(p = read_varint32(p, end, hk))) return fail("record headers run past the record length");
+    if (hk < 0) return fail("record header key length invalid");
+    if (size_t(hk) > size_t(end - p)) return fail("record headers run past the record length");
+    p += hk;
+    int32_t hv = 0;
+    if (!(p = read_varint32(p, end, hv))) return fail("record headers run past the record length");
+    if (hv < -1) return fail("negative record header value length");
+    if (hv > 0) {
+      if (size_t(hv) > size_t(end - p)) return fail("record headers run past the record length");
+      p += hv;
+    }
+  }
+  if (p != end) return fail("record has bytes after its headers");
 
   out.offset = wrapping_add(base_offset_, offset_delta);
-  out.timestamp = log_append_time_ ? max_timestamp_ : wrapping_add(base_timestamp_, timestamp_delta);
+  out.timestamp = log_append_time_ ? max_timestamp_
+                                   : wrapping_add(base_timestamp_, detail::unzigzag64(zz_timestamp));
   out.key = key;
   out.value = value;
   out.header_count = uint32_t(header_count);
-  // r spans exactly this record; headers are its tail.
-  out.headers_raw = Bytes{r.current() - (headers_end - headers_begin), headers_end - headers_begin};
+  out.headers_raw = Bytes{headers_begin, size_t(end - headers_begin)};
+  records_.skip(size_t(end - records_.current()));
   --left_;
   return true;
 }
