@@ -265,6 +265,7 @@ ConsumerStats Consumer::stats() const {
     s.batch_bytes += c->batch_bytes.load(std::memory_order_relaxed);
     s.batches += c->batches.load(std::memory_order_relaxed);
     s.fetches += c->fetches.load(std::memory_order_relaxed);
+    s.incremental_fetches += c->incremental_fetches.load(std::memory_order_relaxed);
     s.empty_fetches += c->empty_fetches.load(std::memory_order_relaxed);
     s.fetch_bytes += c->fetch_bytes.load(std::memory_order_relaxed);
     s.corrupt_batches += c->corrupt_batches.load(std::memory_order_relaxed);

@@ -241,6 +241,7 @@ bool FetchCore::send_fetch(Leader& l) {
   }
   const int32_t cid = l.channel->send_request(r, l.version);
   if (cid < 0) return false;
+  if (incremental) counters_.incremental_fetches.fetch_add(1, std::memory_order_relaxed);
   l.in_flight = true;
   l.correlation_id = cid;
   l.sent_at = ConsumerClock::now();

@@ -36,7 +36,8 @@ struct ConsumerTopic {
 
 // Counters a core adds to as it goes; Consumer::stats() sums them from any thread.
 struct CoreCounters {
-  std::atomic<uint64_t> records{0}, record_bytes{0}, batch_bytes{0}, batches{0}, fetches{0}, empty_fetches{0},
+  std::atomic<uint64_t> records{0}, record_bytes{0}, batch_bytes{0}, batches{0}, fetches{0}, incremental_fetches{0},
+      empty_fetches{0},
       fetch_bytes{0}, corrupt_batches{0}, undecodable_batches{0}, leader_changes{0}, offset_resets{0},
       session_resets{0}, reconnects{0}, log_truncations{0};
   std::atomic<int> fetch_version{-1};

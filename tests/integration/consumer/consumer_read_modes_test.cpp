@@ -98,6 +98,8 @@ TEST_CASE("fetch.sessions=true reads everything over many incremental fetches wi
   // 16 KiB at most), so it took at least this many.
   CHECK(read.stats.fetches >= read.stats.batch_bytes / (4 * 65536));
   CHECK(read.stats.fetch_version >= 7);  // sessions exist from Fetch v7 (KIP-227)
+  // After the first (full) fetch, every request went in the session the broker opened.
+  CHECK(read.stats.incremental_fetches >= read.stats.fetches - 1);
 }
 
 TEST_CASE("fetch.sessions=false reads everything over many full fetches") {
@@ -106,4 +108,5 @@ TEST_CASE("fetch.sessions=false reads everything over many full fetches") {
   CHECK(read.stats.fetches > 1);
   CHECK(read.stats.fetches >= read.stats.batch_bytes / (4 * 65536));
   CHECK(read.stats.session_resets == 0);
+  CHECK(read.stats.incremental_fetches == 0);
 }

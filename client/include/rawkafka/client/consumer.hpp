@@ -175,6 +175,7 @@ struct ConsumerStats {
   uint64_t batch_bytes = 0;      // batch bytes delivered (as on the wire)
   uint64_t batches = 0;
   uint64_t fetches = 0;          // Fetch responses handled
+  uint64_t incremental_fetches = 0;  // Fetch requests sent in an open session (KIP-227)
   uint64_t empty_fetches = 0;    // ... that carried no records
   uint64_t fetch_bytes = 0;      // response frame bytes
   uint64_t corrupt_batches = 0;  // CRC or framing errors (skipped)
