@@ -567,7 +567,14 @@ std::string FetchCore::run(ConsumerHandler& handler) {
   for (auto& [node, l] : leaders_) {
     if (l->channel) l->channel->set_listener(nullptr);
   }
-  (void)index_;
+  // A core whose every partition stopped with an error has failed (the handler heard why).
+  if (failure.empty() && !partitions_.empty() &&
+      std::all_of(partitions_.begin(), partitions_.end(),
+                  [](const CorePartition& p) { return p.status == CorePartition::Status::failed; })) {
+    std::lock_guard lock(run_.error_mutex);
+    failure = run_.last_error.empty() ? "every partition of core " + std::to_string(index_) + " stopped with an error"
+                                      : run_.last_error;
+  }
   return failure;
 }
 
