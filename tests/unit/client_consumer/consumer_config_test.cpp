@@ -26,6 +26,7 @@ TEST_CASE("consumer config: Java's defaults") {
   CHECK(c.isolation_level == IsolationLevel::read_uncommitted);
   CHECK(c.threads == 1);
   CHECK(c.fetch_sessions);
+  CHECK(c.multishot_receive);
 }
 
 TEST_CASE("consumer config: Java's names and ours are read") {

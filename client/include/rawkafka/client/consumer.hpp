@@ -74,8 +74,11 @@ struct ConsumerConfig {
   Delivery delivery = Delivery::records;         // delivery: records | batches
   bool fetch_sessions = true;           // fetch.sessions: incremental fetches (KIP-227)
   // io.multishot.receive: io_uring multishot receive into provided buffers for the fetch
-  // connections (see io::ReactorOptions::multishot_receive).
-  bool multishot_receive = false;
+  // connections (see io::ReactorOptions::multishot_receive; ignored by Asio and by kernels
+  // without it). On by default: reading 20M records of 100 B in 8 MiB fetches it gave +15%
+  // records/s in parse mode at 2-7% less CPU per record, and +15% in raw mode at 5% more
+  // (4 interleaved runs each; the figures are in the README).
+  bool multishot_receive = true;
   SecurityConfig security;              // security.protocol, sasl.*, ssl.*
 
   // Builds a config from key=value pairs (later pairs win); unknown keys and bad values throw
