@@ -84,6 +84,8 @@ const std::map<std::string_view, Setter>& setters() {
          else if (t == "batches") c.delivery = Delivery::batches;
          else throw ConfigError("delivery must be records or batches, got " + quoted(v));
        }},
+      {"connections.per.broker",
+       [](ConsumerConfig& c, std::string_view k, std::string_view v) { c.connections_per_broker = unsigned(parse_integer(k, v, 1, 16)); }},
       {"fetch.sessions", [](ConsumerConfig& c, std::string_view k, std::string_view v) { c.fetch_sessions = parse_bool(k, v); }},
       {"io.multishot.receive", [](ConsumerConfig& c, std::string_view k, std::string_view v) { c.multishot_receive = parse_bool(k, v); }},
   };
@@ -168,6 +170,7 @@ std::vector<std::pair<std::string, std::string>> ConsumerConfig::to_properties()
       {"backend", std::string(io::to_string(backend))},
       {"delivery", delivery == Delivery::records ? "records" : "batches"},
       {"fetch.sessions", fetch_sessions ? "true" : "false"},
+      {"connections.per.broker", std::to_string(connections_per_broker)},
       {"io.multishot.receive", multishot_receive ? "true" : "false"},
       {"security.protocol", std::string(to_string(security.protocol))},
   };

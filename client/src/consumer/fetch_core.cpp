@@ -71,15 +71,16 @@ FetchCore::FetchCore(unsigned index, ConsumerRun& run, std::vector<CorePartition
 
 FetchCore::~FetchCore() {
   // Channels first: they close their connections on the reactor, which must outlive them.
-  for (auto& [node, l] : leaders_) l->channel.reset();
+  for (auto& [key, l] : leaders_) l->channel.reset();
   leaders_.clear();
 }
 
-FetchCore::Leader& FetchCore::leader(int32_t node) {
-  auto& slot = leaders_[node];
+FetchCore::Leader& FetchCore::leader(int32_t node, uint8_t connection) {
+  auto& slot = leaders_[leader_key(node, connection)];
   if (!slot) {
     slot = std::make_unique<Leader>();
     slot->node = node;
+    slot->connection = connection;
   }
   auto b = brokers_.find(node);
   if (b != brokers_.end()) slot->endpoint = b->second;
@@ -87,7 +88,7 @@ FetchCore::Leader& FetchCore::leader(int32_t node) {
 }
 
 FetchCore::Leader* FetchCore::leader_of(BrokerChannel& channel) {
-  for (auto& [node, l] : leaders_) {
+  for (auto& [key, l] : leaders_) {
     if (l->channel.get() == &channel) return l.get();
   }
   return nullptr;
@@ -95,7 +96,7 @@ FetchCore::Leader* FetchCore::leader_of(BrokerChannel& channel) {
 
 void FetchCore::move_to(CorePartition& p, int32_t node) {
   if (p.leader >= 0) {
-    auto it = leaders_.find(p.leader);
+    auto it = leaders_.find(leader_key(p.leader, p.connection));
     if (it != leaders_.end()) {
       Leader& old = *it->second;
       old.partitions.erase(std::remove(old.partitions.begin(), old.partitions.end(), &p), old.partitions.end());
@@ -105,7 +106,7 @@ void FetchCore::move_to(CorePartition& p, int32_t node) {
   p.in_session = false;
   p.session_offset = -1;
   p.leader = node;
-  leader(node).partitions.push_back(&p);
+  leader(node, p.connection).partitions.push_back(&p);
 }
 
 void FetchCore::reset_session(Leader& l) {
@@ -319,7 +320,7 @@ void FetchCore::handle_response(Leader& l, std::span<const uint8_t> frame) {
       auto it = by_key_.find(key_of(topic_index, pd.partition_index));
       if (it == by_key_.end()) continue;
       CorePartition& p = *it->second;
-      if (p.status != CorePartition::Status::fetching || p.leader != l.node) continue;
+      if (p.status != CorePartition::Status::fetching || p.leader != l.node || p.connection != l.connection) continue;
       if (pd.error_code != 0) {
         p.in_session = false;
         if (pd.error_code == int16_t(ErrorCode::OFFSET_OUT_OF_RANGE)) {
@@ -423,8 +424,8 @@ void FetchCore::refresh_leaders() {
       continue;
     }
     for (const BrokerAddress& b : d.brokers) brokers_[b.node_id] = b.endpoint;
-    for (auto& [node, l] : leaders_) {
-      auto b = brokers_.find(node);
+    for (auto& [key, l] : leaders_) {
+      auto b = brokers_.find(l->node);
       if (b != brokers_.end()) l->endpoint = b->second;
     }
     for (CorePartition& p : partitions_) {
@@ -460,7 +461,7 @@ void FetchCore::reset_offsets() {
       handler_->on_error(e);
       continue;
     }
-    auto it = leaders_.find(p.leader);
+    auto it = leaders_.find(leader_key(p.leader, p.connection));
     if (it == leaders_.end() || !it->second->channel || !it->second->channel->connected()) continue;
     std::map<int32_t, int64_t> offsets;
     const int64_t at = config.auto_offset_reset == OffsetReset::earliest ? protocol::ListOffsetsRequest::earliest_timestamp
@@ -488,7 +489,7 @@ bool FetchCore::finished() const {
 
 void FetchCore::check_timeouts(ConsumerClock::time_point now) {
   const auto limit = milliseconds(run_.config.request_timeout_ms) + milliseconds(run_.config.fetch_max_wait_ms);
-  for (auto& [node, l] : leaders_) {
+  for (auto& [key, l] : leaders_) {
     if (l->in_flight && now - l->sent_at > limit) {
       const std::string why = "no Fetch response from " + l->endpoint.to_string() + " within " +
                               std::to_string(limit.count()) + " ms";
@@ -508,7 +509,10 @@ std::string FetchCore::run(ConsumerHandler& handler) {
   ro.max_frame_size = std::max<size_t>(size_t(config.fetch_max_bytes) + (1u << 20), 64u << 20);
   reactor_ = make_reactor(ro, config.security, run_.tls);
   counters_.backend.store(int(reactor_->backend()), std::memory_order_relaxed);
-  for (CorePartition& p : partitions_) {
+  const unsigned connections = std::max(1u, config.connections_per_broker);
+  for (size_t i = 0; i < partitions_.size(); ++i) {
+    CorePartition& p = partitions_[i];
+    p.connection = uint8_t(i % connections);
     const int32_t node = p.leader;
     p.leader = -1;
     if (node >= 0) move_to(p, node);
@@ -529,7 +533,7 @@ std::string FetchCore::run(ConsumerHandler& handler) {
     if (leaders_wanted && now >= metadata_due_) refresh_leaders();
     if (resets_wanted) reset_offsets();
 
-    for (auto& [node, lp] : leaders_) {
+    for (auto& [key, lp] : leaders_) {
       Leader& l = *lp;
       if (l.close_wanted) {
         l.close_wanted = false;
@@ -564,7 +568,7 @@ std::string FetchCore::run(ConsumerHandler& handler) {
     reactor_->poll(milliseconds(50));
   }
   handler_ = nullptr;
-  for (auto& [node, l] : leaders_) {
+  for (auto& [key, l] : leaders_) {
     if (l->channel) l->channel->set_listener(nullptr);
   }
   // A core whose every partition stopped with an error has failed (the handler heard why).

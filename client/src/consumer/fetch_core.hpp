@@ -69,6 +69,7 @@ struct CorePartition {
   int64_t position = 0;
   int64_t end = INT64_MAX;  // exclusive (stop_at_end: the high watermark at assignment)
   int32_t leader = -1;
+  uint8_t connection = 0;  // which of the connections to its leader (connections.per.broker)
   int32_t leader_epoch = -1;
   int32_t last_fetched_epoch = -1;
   Status status = Status::fetching;
@@ -90,8 +91,11 @@ class FetchCore final : BrokerChannel::Listener {
   std::string run(ConsumerHandler& handler);
 
  private:
+  // One connection to a leader; with connections.per.broker > 1 a leader has several, each
+  // with its own fetch session and its share of the partitions.
   struct Leader {
     int32_t node = -1;
+    uint8_t connection = 0;
     io::Endpoint endpoint;
     std::unique_ptr<BrokerChannel> channel;
     std::vector<CorePartition*> partitions;
@@ -117,7 +121,8 @@ class FetchCore final : BrokerChannel::Listener {
   void on_channel_closed(BrokerChannel& channel) override;
 
   Leader* leader_of(BrokerChannel& channel);
-  Leader& leader(int32_t node);
+  static int64_t leader_key(int32_t node, uint8_t connection) { return (int64_t(node) << 8) | connection; }
+  Leader& leader(int32_t node, uint8_t connection);
   void connect(Leader& l);
   void lost(Leader& l, const std::string& why);
   void reset_session(Leader& l);
@@ -135,7 +140,7 @@ class FetchCore final : BrokerChannel::Listener {
   std::vector<CorePartition> partitions_;
   std::unordered_map<uint64_t, CorePartition*> by_key_;  // topic << 32 | partition
   std::map<int32_t, io::Endpoint> brokers_;
-  std::map<int32_t, std::unique_ptr<Leader>> leaders_;
+  std::map<int64_t, std::unique_ptr<Leader>> leaders_;  // by leader_key
   std::unique_ptr<io::Reactor> reactor_;
   std::unique_ptr<AdminClient> admin_;  // metadata after leader changes (its own reactor)
   ConsumerHandler* handler_ = nullptr;

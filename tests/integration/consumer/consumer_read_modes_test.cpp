@@ -81,6 +81,15 @@ TEST_CASE("threads=2 reads every record exactly once, the partitions split betwe
   check_everything_once(read);
 }
 
+TEST_CASE("connections.per.broker=2 reads every record exactly once over two sessions to the leader") {
+  const rt::ReadOutcome read = read_shared({{"connections.per.broker", "2"}, {"max.partition.fetch.bytes", "65536"}});
+  check_everything_once(read);
+  CHECK(read.stats.session_resets == 0);
+  // Two sessions: each connection's first fetch is a full one, every later one incremental.
+  CHECK(read.stats.incremental_fetches + 2 >= read.stats.fetches);
+  CHECK(read.stats.incremental_fetches + 2 <= read.stats.fetches);
+}
+
 TEST_CASE("check.crcs=false still reads every record once") {
   check_everything_once(read_shared({{"check.crcs", "false"}}));
 }

@@ -33,7 +33,8 @@ TEST_CASE("consumer config: Java's names and ours are read") {
   ConsumerConfig c = ConsumerConfig::from_properties(
       {{"bootstrap.servers", "a:1,b:2"}, {"fetch.max.wait.ms", "100"}, {"max.partition.fetch.bytes", "65536"},
        {"isolation.level", "read_committed"}, {"check.crcs", "false"}, {"auto.offset.reset", "none"},
-       {"cores", "1,3"}, {"delivery", "batches"}, {"fetch.sessions", "false"}, {"client.rack", "r1"}},
+       {"cores", "1,3"}, {"delivery", "batches"}, {"fetch.sessions", "false"}, {"client.rack", "r1"},
+       {"connections.per.broker", "2"}},
       4);
   CHECK(c.bootstrap_endpoints().size() == 2);
   CHECK(c.fetch_max_wait_ms == 100);
@@ -46,6 +47,7 @@ TEST_CASE("consumer config: Java's names and ours are read") {
   CHECK(c.delivery == Delivery::batches);
   CHECK_FALSE(c.fetch_sessions);
   CHECK(c.client_rack == "r1");
+  CHECK(c.connections_per_broker == 2);
 }
 
 TEST_CASE("consumer config: group and deserializer settings of a Java config file are accepted and ignored") {
@@ -61,6 +63,8 @@ TEST_CASE("consumer config: bad values get a sentence naming the property") {
   CHECK(error_of({{"bootstrap.servers", "a:1"}, {"max.partition.fetch.bytes", "-5"}}).find("max.partition.fetch.bytes") == 0);
   CHECK(error_of({{"bootstrap.servers", "a:1"}, {"threads", "8"}}).find("more than the 4 CPUs") != std::string::npos);
   CHECK(error_of({}) == "bootstrap.servers must list at least one host:port");
+  CHECK(error_of({{"bootstrap.servers", "a:1"}, {"connections.per.broker", "0"}}) ==
+        "connections.per.broker must be an integer from 1 to 16, got '0'");
   CHECK(error_of({{"bootstrap.servers", "a:1"}, {"fetch.max.wait.ms", "40000"}}).find("request.timeout.ms") !=
         std::string::npos);
 }
