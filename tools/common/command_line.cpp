@@ -192,4 +192,12 @@ std::string in_quotes(std::string_view text) {
   return out;
 }
 
+CommandLine::ValueCheck backend_value(std::string& out) {
+  return [&out](const std::string& v) -> std::string {
+    if (v != "uring" && v != "asio" && v != "auto") return "--backend must be uring, asio or auto, got " + in_quotes(v);
+    out = v;
+    return {};
+  };
+}
+
 }  // namespace rawkafka::tools

@@ -63,5 +63,7 @@ bool parse_unsigned(std::string_view text, uint64_t& out);
 bool parse_finite_number(const std::string& text, double& out);
 // The text in single quotes, as error sentences show what was given: 'abc'.
 std::string in_quotes(std::string_view text);
+// --backend uring|asio|auto, stored in `out` as given.
+CommandLine::ValueCheck backend_value(std::string& out);
 
 }  // namespace rawkafka::tools

@@ -153,11 +153,7 @@ ParseResult parse_command_line(const std::vector<std::string>& args) {
     return {};
   });
   cl.flag("--e2e", o.e2e);
-  cl.value("--backend", [&](const std::string& v) -> std::string {
-    if (v != "uring" && v != "asio" && v != "auto") return "--backend must be uring, asio or auto, got " + in_quotes(v);
-    o.backend = v;
-    return {};
-  });
+  cl.value("--backend", tools::backend_value(o.backend));
   cl.flag("--json", o.json);
   cl.require("--topic");
 
@@ -213,7 +209,8 @@ format. No consumer group: it lists the topic's partitions and fetches them itse
   --partitions LIST          read only these partitions, e.g. 0,1,5-7 (default all)
   --consumer-props K=V ...   consumer properties (Kafka's names: fetch.min.bytes,
                              fetch.max.wait.ms, isolation.level, check.crcs, ...; ours: threads,
-                             cores, backend)
+                             cores, backend, fetch.sessions, connections.per.broker,
+                             io.multishot.receive)
   --consumer.config FILE     consumer properties from a Java .properties file (e.g. the client
                              properties scripts/kafka-local writes for a secured broker:
                              security.protocol, sasl.*, ssl.* as Java names them);

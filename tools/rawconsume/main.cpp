@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "common/client_properties.hpp"
 #include "common/e2e_stamp.hpp"
 #include "report.hpp"
 #include "rawkafka/client/config.hpp"
@@ -166,22 +167,15 @@ int main(int argc, char** argv) {
   if (std::string why = rc::check_against_machine(o, client::machine_cpus()); !why.empty()) return usage_error(why);
 
   // ---- configuration: --consumer.config, --consumer-props over it, our flags over both ----
-  std::vector<std::pair<std::string, std::string>> given;
-  if (!o.consumer_config.empty()) {
-    try {
-      given = client::read_properties_file(o.consumer_config);
-    } catch (const client::ConfigError& e) {
-      return usage_error(std::string("--consumer.config ") + e.what());
-    }
-  }
-  given.insert(given.end(), o.consumer_props.begin(), o.consumer_props.end());
   std::vector<std::pair<std::string, std::string>> props;
-  bool props_have_bootstrap = false;
-  for (const auto& [k, v] : given) props_have_bootstrap |= k == "bootstrap.servers";
-  if (!props_have_bootstrap) props.emplace_back("bootstrap.servers", o.bootstrap_server);
-  props.emplace_back("max.partition.fetch.bytes", std::to_string(o.fetch_size));
-  props.insert(props.end(), given.begin(), given.end());
-  if (o.bootstrap_given) props.emplace_back("bootstrap.servers", o.bootstrap_server);
+  try {
+    // --fetch-size is perf-test's max.partition.fetch.bytes: the file and the pairs may override it.
+    props = rawkafka::tools::client_properties(o.consumer_config, o.consumer_props,
+                                               {{"max.partition.fetch.bytes", std::to_string(o.fetch_size)}},
+                                               o.bootstrap_server, o.bootstrap_given);
+  } catch (const client::ConfigError& e) {
+    return usage_error(std::string("--consumer.config ") + e.what());
+  }
   if (o.threads) props.emplace_back("threads", std::to_string(*o.threads));
   if (!o.backend.empty()) props.emplace_back("backend", o.backend);
   props.emplace_back("delivery", o.mode == rc::Mode::raw ? "batches" : "records");

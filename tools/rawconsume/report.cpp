@@ -1,8 +1,9 @@
 #include "report.hpp"
 
-#include <cstdarg>
 #include <cstdio>
 #include <ctime>
+
+#include "common/printf_string.hpp"
 
 #include "common/json.hpp"
 
@@ -10,16 +11,7 @@ namespace rawkafka::rawconsume {
 
 namespace {
 
-std::string printf_string(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string printf_string(const char* format, ...) {
-  char buf[1024];
-  va_list args;
-  va_start(args, format);
-  int n = std::vsnprintf(buf, sizeof(buf), format, args);
-  va_end(args);
-  if (n < 0) return {};
-  return std::string(buf, size_t(n) < sizeof(buf) ? size_t(n) : sizeof(buf) - 1);
-}
+using tools::printf_string;
 
 constexpr double kMiB = 1024.0 * 1024.0;
 

@@ -109,11 +109,7 @@ ParseResult parse_command_line(const std::vector<std::string>& args) {
     o.threads = unsigned(n);
     return {};
   });
-  cl.value("--backend", [&](const std::string& v) -> std::string {
-    if (v != "uring" && v != "asio" && v != "auto") return "--backend must be uring, asio or auto, got " + in_quotes(v);
-    o.backend = v;
-    return {};
-  });
+  cl.value("--backend", tools::backend_value(o.backend));
   cl.flag("--json", o.json);
   cl.flag("--verify", o.verify);
   cl.flag("--e2e", o.e2e);

@@ -23,6 +23,7 @@
 #include "payload.hpp"
 #include "report.hpp"
 #include "verify.hpp"
+#include "common/client_properties.hpp"
 #include "common/e2e_stamp.hpp"
 #include "rawkafka/client/admin.hpp"
 #include "rawkafka/client/config.hpp"
@@ -215,21 +216,13 @@ int main(int argc, char** argv) {
 
   // ---- configuration ----
   // --producer.config first, --producer-props over it, --bootstrap-server over both when given.
-  std::vector<std::pair<std::string, std::string>> given;
-  if (!o.producer_config.empty()) {
-    try {
-      given = client::read_properties_file(o.producer_config);
-    } catch (const client::ConfigError& e) {
-      return usage_error(std::string("--producer.config ") + e.what());
-    }
-  }
-  given.insert(given.end(), o.producer_props.begin(), o.producer_props.end());
   std::vector<std::pair<std::string, std::string>> props;
-  bool props_have_bootstrap = false;
-  for (const auto& [k, v] : given) props_have_bootstrap |= k == "bootstrap.servers";
-  if (!props_have_bootstrap || o.bootstrap_given) props.emplace_back("bootstrap.servers", o.bootstrap_server);
-  props.insert(props.end(), given.begin(), given.end());
-  if (o.bootstrap_given && props_have_bootstrap) props.emplace_back("bootstrap.servers", o.bootstrap_server);
+  try {
+    props = rawkafka::tools::client_properties(o.producer_config, o.producer_props, {}, o.bootstrap_server,
+                                               o.bootstrap_given);
+  } catch (const client::ConfigError& e) {
+    return usage_error(std::string("--producer.config ") + e.what());
+  }
   if (o.threads) props.emplace_back("threads", std::to_string(*o.threads));
   if (!o.backend.empty()) props.emplace_back("backend", o.backend);
   client::ProducerConfig config;

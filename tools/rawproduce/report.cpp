@@ -1,21 +1,13 @@
 #include "report.hpp"
 
-#include <cstdarg>
 #include <cstdio>
+
+#include "common/printf_string.hpp"
 
 namespace rawkafka::rawproduce {
 
 namespace {
-std::string printf_string(const char* format, ...) __attribute__((format(printf, 1, 2)));
-std::string printf_string(const char* format, ...) {
-  char buf[1024];
-  va_list args;
-  va_start(args, format);
-  int n = std::vsnprintf(buf, sizeof(buf), format, args);
-  va_end(args);
-  if (n < 0) return {};
-  return std::string(buf, size_t(n) < sizeof(buf) ? size_t(n) : sizeof(buf) - 1);
-}
+using tools::printf_string;
 
 // perf-test's percentiles are whole milliseconds of int-millisecond latencies: truncate.
 long long whole_ms(uint64_t ns) { return (long long)(ns / 1'000'000); }
