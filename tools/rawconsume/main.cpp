@@ -1,6 +1,4 @@
 // rawconsume: kafka-consumer-perf-test's job on rawkafka's consumer. See usage_text().
-#include <sys/resource.h>
-
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -14,6 +12,7 @@
 
 #include "cli.hpp"
 #include "common/client_properties.hpp"
+#include "common/process_cpu.hpp"
 #include "common/e2e_stamp.hpp"
 #include "report.hpp"
 #include "rawkafka/client/config.hpp"
@@ -40,14 +39,6 @@ extern "C" void on_signal(int) {
     return;
   }
   std::_Exit(kAbandonedExit);
-}
-
-double cpu_seconds(double& user, double& sys) {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  user = double(ru.ru_utime.tv_sec) + double(ru.ru_utime.tv_usec) / 1e6;
-  sys = double(ru.ru_stime.tv_sec) + double(ru.ru_stime.tv_usec) / 1e6;
-  return user + sys;
 }
 
 int usage_error(const std::string& message) {
@@ -231,7 +222,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   double user0 = 0, sys0 = 0;
-  cpu_seconds(user0, sys0);
+  rawkafka::tools::process_cpu_seconds(user0, sys0);
   const auto wall_start = WallClock::now();
   const auto start = Clock::now();
   std::atomic<bool> finished{false};
@@ -281,7 +272,7 @@ int main(int argc, char** argv) {
   finished.store(true);
   reporter.join();
   double user1 = 0, sys1 = 0;
-  cpu_seconds(user1, sys1);
+  rawkafka::tools::process_cpu_seconds(user1, sys1);
   g_consumer.store(nullptr);
 
   // ---- the report ----

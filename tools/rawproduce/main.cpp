@@ -1,6 +1,4 @@
 // rawproduce: kafka-producer-perf-test's job on rawkafka's producer. See usage_text().
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -24,6 +22,7 @@
 #include "report.hpp"
 #include "verify.hpp"
 #include "common/client_properties.hpp"
+#include "common/process_cpu.hpp"
 #include "common/e2e_stamp.hpp"
 #include "rawkafka/client/admin.hpp"
 #include "rawkafka/client/config.hpp"
@@ -154,14 +153,6 @@ class Background {
   std::atomic<bool> done_{false};
   std::thread thread_;
 };
-
-double cpu_seconds(double& user, double& sys) {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  user = double(ru.ru_utime.tv_sec) + double(ru.ru_utime.tv_usec) / 1e6;
-  sys = double(ru.ru_stime.tv_sec) + double(ru.ru_stime.tv_usec) / 1e6;
-  return user + sys;
-}
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "rawproduce: %s\n\n%s", message.c_str(), rp::usage_text().c_str());
@@ -344,7 +335,7 @@ int main(int argc, char** argv) {
 
   // ---- the run ----
   double user0 = 0, sys0 = 0;
-  const double cpu0 = cpu_seconds(user0, sys0);
+  const double cpu0 = rawkafka::tools::process_cpu_seconds(user0, sys0);
   const auto start = Clock::now();
   const auto deadline = o.duration_s ? start + std::chrono::duration_cast<Clock::duration>(
                                                    std::chrono::duration<double>(*o.duration_s))
@@ -488,7 +479,7 @@ int main(int argc, char** argv) {
   auto stop_clock = [&] {
     if (end) return;
     end = Clock::now();
-    cpu1 = cpu_seconds(user1, sys1);
+    cpu1 = rawkafka::tools::process_cpu_seconds(user1, sys1);
   };
 
   // What the run did so far; the records neither acknowledged nor failed count as failed with
@@ -518,7 +509,7 @@ int main(int argc, char** argv) {
     }
     const client::ProducerStats pstats = producer->stats();
     const auto until = end.value_or(Clock::now());
-    if (!end) cpu1 = cpu_seconds(user1, sys1);
+    if (!end) cpu1 = rawkafka::tools::process_cpu_seconds(user1, sys1);
     fs.latency = pstats.latency;
     fs.seconds = std::chrono::duration<double>(until - start).count();
     fs.cpu_user_seconds = user1 - user0;

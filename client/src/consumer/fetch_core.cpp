@@ -329,16 +329,9 @@ void FetchCore::handle_response(Leader& l, std::span<const uint8_t> frame) {
           p.status = CorePartition::Status::needs_leader;
           metadata_due_ = std::min(metadata_due_, ConsumerClock::now());
         } else {
-          p.status = CorePartition::Status::failed;
-          ConsumeError e;
-          e.kind = ConsumeErrorKind::partition_failed;
-          e.topic = run_.topics[p.topic].name;
-          e.partition = p.partition;
-          e.offset = p.position;
-          e.message = "fetching " + run_.topics[p.topic].name + "-" + std::to_string(p.partition) + " from " +
-                      l.endpoint.to_string() + " failed: " + std::string(protocol::error_name(pd.error_code));
-          run_.note_error(e.message);
-          handler_->on_error(e);
+          fail_partition(p, ConsumeErrorKind::partition_failed,
+                         "fetching " + run_.topics[p.topic].name + "-" + std::to_string(p.partition) + " from " +
+                             l.endpoint.to_string() + " failed: " + std::string(protocol::error_name(pd.error_code)));
         }
         continue;
       }
@@ -354,16 +347,9 @@ void FetchCore::handle_response(Leader& l, std::span<const uint8_t> frame) {
       if (!pd.records || pd.records->empty()) continue;
       BatchScan scan = scan_batches(*pd.records, p.position);
       if (scan.stuck && scan.next_offset == p.position) {
-        p.status = CorePartition::Status::failed;
-        ConsumeError e;
-        e.kind = ConsumeErrorKind::partition_failed;
-        e.topic = run_.topics[p.topic].name;
-        e.partition = p.partition;
-        e.offset = p.position;
-        e.message = run_.topics[p.topic].name + "-" + std::to_string(p.partition) + " at offset " +
-                    std::to_string(p.position) + " holds " + scan.stuck;
-        run_.note_error(e.message);
-        handler_->on_error(e);
+        fail_partition(p, ConsumeErrorKind::partition_failed,
+                       run_.topics[p.topic].name + "-" + std::to_string(p.partition) + " at offset " +
+                           std::to_string(p.position) + " holds " + scan.stuck);
         continue;
       }
       if (scan.next_offset == p.position) continue;
@@ -449,16 +435,9 @@ void FetchCore::reset_offsets() {
     if (p.status != CorePartition::Status::needs_reset) continue;
     const std::string& topic = run_.topics[p.topic].name;
     if (config.auto_offset_reset == OffsetReset::none) {
-      p.status = CorePartition::Status::failed;
-      ConsumeError e;
-      e.kind = ConsumeErrorKind::offset_out_of_range;
-      e.topic = topic;
-      e.partition = p.partition;
-      e.offset = p.position;
-      e.message = "offset " + std::to_string(p.position) + " is out of range for " + topic + "-" +
-                  std::to_string(p.partition) + " (auto.offset.reset=none)";
-      run_.note_error(e.message);
-      handler_->on_error(e);
+      fail_partition(p, ConsumeErrorKind::offset_out_of_range,
+                     "offset " + std::to_string(p.position) + " is out of range for " + topic + "-" +
+                         std::to_string(p.partition) + " (auto.offset.reset=none)");
       continue;
     }
     auto it = leaders_.find(leader_key(p.leader, p.connection));
@@ -478,6 +457,18 @@ void FetchCore::reset_offsets() {
     p.last_fetched_epoch = -1;
     p.status = p.position >= p.end ? CorePartition::Status::done : CorePartition::Status::fetching;
   }
+}
+
+void FetchCore::fail_partition(CorePartition& p, ConsumeErrorKind kind, std::string message) {
+  p.status = CorePartition::Status::failed;
+  ConsumeError e;
+  e.kind = kind;
+  e.topic = run_.topics[p.topic].name;
+  e.partition = p.partition;
+  e.offset = p.position;
+  e.message = std::move(message);
+  run_.note_error(e.message);
+  handler_->on_error(e);
 }
 
 bool FetchCore::finished() const {

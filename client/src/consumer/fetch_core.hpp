@@ -131,6 +131,8 @@ class FetchCore final : BrokerChannel::Listener {
   void refresh_leaders();
   void reset_offsets();
   void move_to(CorePartition& p, int32_t node);
+  // The one way a partition stops for good: marked, the error noted and handed to the handler.
+  void fail_partition(CorePartition& p, ConsumeErrorKind kind, std::string message);
   bool finished() const;
   void check_timeouts(ConsumerClock::time_point now);
 
