@@ -2,7 +2,7 @@
 // SCRAM-SHA-512 and client certificates) on the test's own ports (29990, 29995): with the client
 // properties file kafka-local writes (--producer.config), every record is acknowledged and read
 // back once by --verify on both backends, by Java's console consumer and, over SSL, by kcat with
-// CRC checks; a plaintext client on a TLS listener, an untrusted CA and a missing client
+// CRC checks, and by rawconsume on both backends; a plaintext client on a TLS listener, an untrusted CA and a missing client
 // certificate each get a sentence and exit 1.
 #include <doctest/doctest.h>
 
@@ -56,6 +56,22 @@ std::string produce_verified(const OwnBrokers& broker, const char* backend, long
   return topic;
 }
 
+// rawconsume reads the topic back over the same listener, with the same client properties
+// (--consumer.config), on both backends: count, and what secured it.
+void consume_back(const OwnBrokers& broker, const std::string& topic, long records, const char* expect_security) {
+  for (const char* backend : {"asio", "uring"}) {
+    CAPTURE(backend);
+    auto r = run_command(shell_quote(rawkafka::testing::binary_dir() + "/tools/rawconsume") + " --bootstrap-server " +
+                             shell_quote(broker.bootstrap()) + " --topic " + topic + " --to-end --json --backend " +
+                             backend + " --consumer.config " + shell_quote(broker.client_properties()),
+                         false);
+    INFO(r.output);
+    REQUIRE(r.exit_code == 0);
+    CHECK(json_number(r.output, "records") == records);
+    CHECK(r.output.find(std::string("\"security\":\"") + expect_security) != std::string::npos);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("SSL: every record delivered on both backends and read back by Java and kcat; failures named") {
@@ -64,6 +80,7 @@ TEST_CASE("SSL: every record delivered on both backends and read back by Java an
   produce_verified(broker, "asio", 20000, "SSL, TLSv1.");
   const std::string topic = produce_verified(broker, "uring", 50000, "SSL, TLSv1.");
   CHECK(java_console_count(broker, topic, 50000) == 50000);
+  consume_back(broker, topic, 50000, "SSL");
   const std::string tls_dir = broker.client_properties().substr(0, broker.client_properties().rfind('/')) + "/tls";
   auto kcat = run_command("timeout 60 kcat -b " + shell_quote(broker.bootstrap()) + " -C -t " + topic +
                               " -o beginning -e -q -X check.crcs=true -X security.protocol=SSL -X ssl.ca.location=" +
@@ -93,6 +110,7 @@ TEST_CASE("SASL_SSL with SCRAM-SHA-512 and client certificates: every record del
   produce_verified(broker, "asio", 20000, "SASL_SSL, SCRAM-SHA-512, TLSv1.");
   const std::string topic = produce_verified(broker, "uring", 50000, "SASL_SSL, SCRAM-SHA-512, TLSv1.");
   CHECK(java_console_count(broker, topic, 50000) == 50000);
+  consume_back(broker, topic, 50000, "SASL_SSL, SCRAM-SHA-512");
 
   const std::string base = rawproduce() + " --bootstrap-server " + shell_quote(broker.bootstrap()) + " --topic " +
                            topic + " --num-records 10 --producer-props request.timeout.ms=10000 ";
