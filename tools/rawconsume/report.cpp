@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/e2e_stamp.hpp"
 #include "common/printf_string.hpp"
 
 #include "common/json.hpp"
@@ -94,7 +95,10 @@ std::string format_details(const FinalStats& s) {
   }
   if (!s.first_error.empty()) out += "first error: " + s.first_error + "\n";
   if (!s.security.empty() && s.security != "PLAINTEXT") out += "security: " + s.security + "\n";
-  if (s.e2e) {
+  if (s.e2e && s.e2e->count == 0 && s.records > 0) {
+    out += "end-to-end latency: none of the records read carried a " + std::string(tools::kSentNsHeader) +
+           " stamp (rawproduce --e2e puts one on each record)\n";
+  } else if (s.e2e) {
     const client::LatencySnapshot& e = *s.e2e;
     auto ms = [](uint64_t ns) { return double(ns) / 1e6; };
     out += printf_string(
@@ -137,7 +141,10 @@ std::string format_json(const FinalStats& s) {
   out += ",\"interrupted\":" + std::string(json_bool(s.interrupted));
   out += ",\"timed_out\":" + std::string(json_bool(s.timed_out));
   out += ",\"e2e\":";
-  if (s.e2e) {
+  if (s.e2e && s.e2e->count == 0 && s.records > 0) {
+    out += "end-to-end latency: none of the records read carried a " + std::string(tools::kSentNsHeader) +
+           " stamp (rawproduce --e2e puts one on each record)\n";
+  } else if (s.e2e) {
     const client::LatencySnapshot& e = *s.e2e;
     auto ms = [](uint64_t ns) { return json_fixed(double(ns) / 1e6, 3); };
     out += "{\"count\":" + u(e.count) + ",\"avg_ms\":" + json_fixed(e.avg_ms(), 3) + ",\"max_ms\":" + ms(e.max_ns) +

@@ -437,3 +437,12 @@ TEST_CASE("--to-end that times out before the end fails the run") {
   CHECK(sentences[0] ==
         "stopped after 1000000 records before the end of every partition: none came for 10000 ms (--timeout)");
 }
+
+TEST_CASE("the end-to-end latency line says so when no record read carried a stamp") {
+  rawkafka::rawconsume::FinalStats s;
+  s.records = 10;
+  s.e2e = rawkafka::client::LatencySnapshot{};
+  const std::string details = rawkafka::rawconsume::format_details(s);
+  CHECK(details.find("none of the records read carried a rawkafka.sent_ns stamp") != std::string::npos);
+  CHECK(details.find("0 records") == std::string::npos);
+}
