@@ -282,9 +282,10 @@ int main(int argc, char** argv) {
   fs.bytes = sum(&CoreTally::bytes);
   fs.checksum = sum(&CoreTally::checksum);
   fs.batches = st.batches;
-  // The time reading took: up to the last record, not the --timeout waited after it.
+  // The time reading took: up to the last record, not the --timeout (or the wait before Ctrl-C)
+  // that came after it.
   double seconds = std::chrono::duration<double>(end - start).count();
-  if (consumer->idle_timed_out() && fs.records > 0) {
+  if ((consumer->idle_timed_out() || g_interrupts.load() > 0) && fs.records > 0) {
     seconds = std::min(seconds, double(last_progress_ns.load()) / 1e9);
   }
   fs.seconds = seconds;
