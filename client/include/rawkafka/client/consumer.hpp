@@ -234,7 +234,8 @@ class Consumer {
   ConsumeResult run(const std::function<std::unique_ptr<ConsumerHandler>(unsigned core)>& make_handler) {
     return run(make_handler, RunOptions{});
   }
-  // Thread-safe (also from a signal-watching thread): the cores stop after what they hold.
+  // Thread-safe (also from a signal handler: it only stores a flag): the cores stop after what
+  // they hold. It stays in force: a run() after it returns at once.
   void stop();
   bool idle_timed_out() const;  // run() ended because of idle_timeout
 
