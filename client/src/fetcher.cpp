@@ -10,7 +10,6 @@
 #include "rawkafka/compression/codecs.hpp"
 #include "rawkafka/protocol/errors.hpp"
 #include "rawkafka/protocol/messages/fetch.hpp"
-#include "rawkafka/protocol/messages/list_offsets.hpp"
 
 namespace rawkafka::client {
 
@@ -18,7 +17,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using detail::by_leader;
 using detail::from_channel;
-using detail::list_offsets_on;
 
 std::chrono::milliseconds left_until(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
@@ -26,36 +24,15 @@ std::chrono::milliseconds left_until(Clock::time_point deadline) {
 }
 
 
-// The leaders of a topic's partitions, one channel per leader, on the admin's reactor.
-struct LeaderChannels {
-  AdminClient& admin;
-  const FetcherOptions& options;
-  std::map<int32_t, std::unique_ptr<BrokerChannel>> by_node;
-
-  BrokerChannel* get(const TopicDescription& topic, int32_t node_id, AdminResult& result) {
-    auto it = by_node.find(node_id);
-    if (it != by_node.end() && it->second->connected()) return it->second.get();
-    const BrokerAddress* address = topic.broker(node_id);
-    if (!address) {
-      result = {AdminError::broker_error, 0,
-                "leader " + std::to_string(node_id) + " of topic '" + topic.name + "' is not in the metadata"};
-      return nullptr;
-    }
-    BrokerChannelOptions co;
-    co.client_id = options.client_id;
-    co.connect_timeout = options.request_timeout;
-    co.request_timeout = options.request_timeout;
-    co.security = options.security;
-    auto channel = std::make_unique<BrokerChannel>(*admin.reactor(), address->endpoint, co);
-    if (ChannelStatus st = channel->connect(); !st.ok()) {
-      result = from_channel(st);
-      return nullptr;
-    }
-    BrokerChannel* raw = channel.get();
-    by_node[node_id] = std::move(channel);
-    return raw;
-  }
-};
+// The fetcher's connections to leaders: the request timeout for connecting too.
+detail::LeaderChannels leader_channels(AdminClient& admin, const FetcherOptions& options) {
+  BrokerChannelOptions co;
+  co.client_id = options.client_id;
+  co.connect_timeout = options.request_timeout;
+  co.request_timeout = options.request_timeout;
+  co.security = options.security;
+  return detail::LeaderChannels(*admin.reactor(), co);
+}
 
 }  // namespace
 
@@ -69,19 +46,14 @@ AdminResult Fetcher::list_offsets(std::string_view topic_name, std::vector<Parti
   if (AdminResult r = admin.wait_for_leaders(topic_name, 1, options_.request_timeout, &topic); !r.ok()) {
     return r;
   }
-  LeaderChannels leaders{admin, options_, {}};
+  detail::LeaderChannels leaders = leader_channels(admin, options_);
   std::map<int32_t, int64_t> earliest, latest;
   for (const auto& [leader, partitions] : by_leader(topic)) {
     AdminResult r;
     BrokerChannel* channel = leaders.get(topic, leader, r);
     if (!channel) return r;
-    if (r = list_offsets_on(*channel, topic.name, partitions, protocol::ListOffsetsRequest::earliest_timestamp,
-                            earliest, options_.request_timeout);
-        !r.ok()) {
-      return r;
-    }
-    if (r = list_offsets_on(*channel, topic.name, partitions, protocol::ListOffsetsRequest::latest_timestamp,
-                            latest, options_.request_timeout);
+    if (r = detail::list_earliest_and_latest(*channel, topic.name, partitions, earliest, latest,
+                                             options_.request_timeout);
         !r.ok()) {
       return r;
     }
@@ -102,7 +74,7 @@ AdminResult Fetcher::consume_all(std::string_view topic_name,
   if (AdminResult r = admin.wait_for_leaders(topic_name, 1, left_until(deadline), &topic); !r.ok()) {
     return r;
   }
-  LeaderChannels leaders{admin, options_, {}};
+  detail::LeaderChannels leaders = leader_channels(admin, options_);
   compression::CodecSet codecs;
   std::vector<uint8_t> scratch;
   std::vector<protocol::RecordHeader> headers;
@@ -115,13 +87,8 @@ AdminResult Fetcher::consume_all(std::string_view topic_name,
     BrokerChannel* channel = leaders.get(topic, leader, r);
     if (!channel) return r;
     std::map<int32_t, int64_t> earliest, latest;
-    if (r = list_offsets_on(*channel, topic.name, partitions, protocol::ListOffsetsRequest::earliest_timestamp,
-                            earliest, left_until(deadline));
-        !r.ok()) {
-      return r;
-    }
-    if (r = list_offsets_on(*channel, topic.name, partitions, protocol::ListOffsetsRequest::latest_timestamp,
-                            latest, left_until(deadline));
+    if (r = detail::list_earliest_and_latest(*channel, topic.name, partitions, earliest, latest,
+                                             left_until(deadline));
         !r.ok()) {
       return r;
     }

@@ -84,4 +84,36 @@ std::map<int32_t, std::vector<int32_t>> by_leader(const TopicDescription& topic)
 }
 
 
+AdminResult list_earliest_and_latest(BrokerChannel& channel, const std::string& topic,
+                                     const std::vector<int32_t>& partitions, std::map<int32_t, int64_t>& earliest,
+                                     std::map<int32_t, int64_t>& latest, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  if (AdminResult r = list_offsets_on(channel, topic, partitions, protocol::ListOffsetsRequest::earliest_timestamp,
+                                      earliest, timeout);
+      !r.ok()) {
+    return r;
+  }
+  return list_offsets_on(channel, topic, partitions, protocol::ListOffsetsRequest::latest_timestamp, latest,
+                         left_until(deadline));
+}
+
+BrokerChannel* LeaderChannels::get(const TopicDescription& topic, int32_t node_id, AdminResult& result) {
+  auto it = by_node_.find(node_id);
+  if (it != by_node_.end() && it->second->connected()) return it->second.get();
+  const BrokerAddress* address = topic.broker(node_id);
+  if (!address) {
+    result = {AdminError::broker_error, 0,
+              "leader " + std::to_string(node_id) + " of topic '" + topic.name + "' is not in the metadata"};
+    return nullptr;
+  }
+  auto channel = std::make_unique<BrokerChannel>(reactor_, address->endpoint, options_);
+  if (ChannelStatus st = channel->connect(); !st.ok()) {
+    result = from_channel(st);
+    return nullptr;
+  }
+  BrokerChannel* raw = channel.get();
+  by_node_[node_id] = std::move(channel);
+  return raw;
+}
+
 }  // namespace rawkafka::client::detail

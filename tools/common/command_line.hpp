@@ -27,6 +27,21 @@ struct ParseOutcome {
   bool ok() const { return exit_code == 0; }
 };
 
+// What a tool's parse_command_line returns: its options, or exit code 2 and the sentence.
+template <class Options>
+struct ParseResult {
+  Options options;
+  int exit_code = 0;  // 0: run; 2: usage error (error set)
+  std::string error;  // one sentence naming the flag and what is wrong
+  bool ok() const { return exit_code == 0; }
+  // Makes this a usage error saying `message`.
+  ParseResult& fail(std::string message) {
+    exit_code = 2;
+    error = std::move(message);
+    return *this;
+  }
+};
+
 class CommandLine {
  public:
   // Stores a flag's value, or returns the sentence saying what is wrong with it ("" when good).

@@ -159,17 +159,9 @@ ParseResult parse_command_line(const std::vector<std::string>& args) {
 
   const tools::ParseOutcome parsed = cl.parse(args);
   o.help = parsed.help;
-  if (!parsed.ok()) {
-    result.exit_code = parsed.exit_code;
-    result.error = parsed.error;
-    return result;
-  }
+  if (!parsed.ok()) return result.fail(parsed.error);
   if (o.help) return result;
-  auto fail = [&](std::string message) {
-    result.exit_code = 2;
-    result.error = std::move(message);
-    return result;
-  };
+  auto fail = [&](std::string message) { return result.fail(std::move(message)); };
   if (!o.messages && !o.to_end) return fail("either --messages or --to-end is required");
   if (o.messages && o.to_end) return fail("--messages and --to-end cannot be used together");
   if (from_latest && start_given) return fail("--from-latest and --start cannot be used together");

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/command_line.hpp"
+
 namespace rawkafka::rawconsume {
 
 // Where each partition is read from (--start, --from-latest).
@@ -52,12 +54,7 @@ struct Options {
   bool help = false;                                 // --help, -h
 };
 
-struct ParseResult {
-  Options options;
-  int exit_code = 0;  // 0: run; 2: usage error (error set)
-  std::string error;  // one sentence naming the flag and what is wrong
-  bool ok() const { return exit_code == 0; }
-};
+using ParseResult = tools::ParseResult<Options>;
 
 // Parses argv[1..]. Never exits or prints.
 ParseResult parse_command_line(const std::vector<std::string>& args);

@@ -117,17 +117,9 @@ ParseResult parse_command_line(const std::vector<std::string>& args) {
 
   const tools::ParseOutcome parsed = cl.parse(args);
   o.help = parsed.help;
-  if (!parsed.ok()) {
-    result.exit_code = parsed.exit_code;
-    result.error = parsed.error;
-    return result;
-  }
+  if (!parsed.ok()) return result.fail(parsed.error);
   if (o.help) return result;
-  auto fail = [&](std::string message) {
-    result.exit_code = 2;
-    result.error = std::move(message);
-    return result;
-  };
+  auto fail = [&](std::string message) { return result.fail(std::move(message)); };
   if (!o.num_records && !o.duration_s) return fail("either --num-records or --duration is required");
   if (o.num_records && o.duration_s) return fail("--num-records and --duration cannot be used together");
   if (!o.payload_file.empty() && o.payload_given) return fail("--payload and --payload-file cannot be used together");

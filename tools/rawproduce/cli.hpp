@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/command_line.hpp"
+
 namespace rawkafka::rawproduce {
 
 enum class PayloadKind : uint8_t { json_logs, random, file };
@@ -40,12 +42,7 @@ struct Options {
   bool help = false;                     // --help
 };
 
-struct ParseResult {
-  Options options;
-  int exit_code = 0;    // 0: run; 2: usage error (error set)
-  std::string error;    // one sentence naming the flag and what is wrong
-  bool ok() const { return exit_code == 0; }
-};
+using ParseResult = tools::ParseResult<Options>;
 
 // Parses argv[1..]. Never exits or prints.
 ParseResult parse_command_line(const std::vector<std::string>& args);

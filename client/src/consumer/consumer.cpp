@@ -63,8 +63,7 @@ const ConsumerConfig& Consumer::config() const { return impl_->config; }
 ConsumeResult Consumer::assign(const Assignment& assignment, std::chrono::milliseconds timeout) {
   const ConsumerConfig& config = impl_->config;
   const auto deadline = Clock::now() + timeout;
-  AdminOptions ao{config.client_id, config.backend, milliseconds(config.request_timeout_ms), config.security};
-  AdminClient admin(config.bootstrap_endpoints(), ao);
+  AdminClient admin(config.bootstrap_endpoints(), detail::admin_options(config));
   TopicDescription d;
   // A topic that does not exist is said so at once (wait_for_leaders would wait for it).
   if (AdminResult r = admin.describe(assignment.topic, d, left_until(deadline)); !r.ok()) {
@@ -96,32 +95,21 @@ ConsumeResult Consumer::assign(const Assignment& assignment, std::chrono::millis
   std::map<int32_t, int64_t> earliest, latest, at_time;
   std::map<int32_t, std::vector<int32_t>> groups;
   for (int32_t p : wanted) groups[d.partitions[size_t(p)].leader].push_back(p);
-  std::map<int32_t, std::unique_ptr<BrokerChannel>> channels;
+  detail::LeaderChannels leaders(*admin.reactor(), detail::channel_options(config));
   for (const auto& [node, partitions] : groups) {
-    const BrokerAddress* address = d.broker(node);
-    if (!address) return ConsumeResult::failure("leader " + std::to_string(node) + " of topic '" + d.name + "' is not in the metadata");
-    BrokerChannelOptions co;
-    co.client_id = config.client_id;
-    co.connect_timeout = milliseconds(config.socket_connection_setup_timeout_ms);
-    co.request_timeout = milliseconds(config.request_timeout_ms);
-    co.security = config.security;
-    auto channel = std::make_unique<BrokerChannel>(*admin.reactor(), address->endpoint, co);
-    if (ChannelStatus st = channel->connect(); !st.ok()) return ConsumeResult::failure(st.message);
-    for (auto [timestamp, out] : {std::pair{protocol::ListOffsetsRequest::earliest_timestamp, &earliest},
-                                  std::pair{protocol::ListOffsetsRequest::latest_timestamp, &latest}}) {
-      if (AdminResult r = detail::list_offsets_on(*channel, d.name, partitions, timestamp, *out, left_until(deadline));
-          !r.ok()) {
-        return ConsumeResult::failure(r.message);
-      }
+    AdminResult r;
+    BrokerChannel* channel = leaders.get(d, node, r);
+    if (!channel) return ConsumeResult::failure(r.message);
+    if (r = detail::list_earliest_and_latest(*channel, d.name, partitions, earliest, latest, left_until(deadline));
+        !r.ok()) {
+      return ConsumeResult::failure(r.message);
     }
     if (assignment.start.kind == StartOffset::Kind::timestamp) {
-      if (AdminResult r = detail::list_offsets_on(*channel, d.name, partitions, assignment.start.value, at_time,
-                                                  left_until(deadline));
+      if (r = detail::list_offsets_on(*channel, d.name, partitions, assignment.start.value, at_time, left_until(deadline));
           !r.ok()) {
         return ConsumeResult::failure(r.message);
       }
     }
-    channels[node] = std::move(channel);
   }
 
   for (int32_t p : wanted) {

@@ -42,6 +42,19 @@ bool wants_new_leader(int16_t code) {
 
 }  // namespace
 
+BrokerChannelOptions channel_options(const ConsumerConfig& config) {
+  BrokerChannelOptions options;
+  options.client_id = config.client_id;
+  options.connect_timeout = milliseconds(config.socket_connection_setup_timeout_ms);
+  options.request_timeout = milliseconds(config.request_timeout_ms);
+  options.security = config.security;
+  return options;
+}
+
+AdminOptions admin_options(const ConsumerConfig& config) {
+  return {config.client_id, config.backend, milliseconds(config.request_timeout_ms), config.security};
+}
+
 uint64_t ConsumerRun::claim(uint64_t wanted) {
   int64_t before = budget.fetch_sub(int64_t(wanted), std::memory_order_relaxed);
   if (before <= 0) {
@@ -66,7 +79,10 @@ FetchCore::FetchCore(unsigned index, ConsumerRun& run, std::vector<CorePartition
       partitions_(std::move(partitions)),
       brokers_(std::move(brokers)),
       delivery_(run.config.delivery, run.config.check_crcs, run.config.isolation_level) {
-  for (CorePartition& p : partitions_) by_key_[key_of(p.topic, p.partition)] = &p;
+  for (CorePartition& p : partitions_) {
+    by_key_[key_of(p.topic, p.partition)] = &p;
+    ++status_counts_[size_t(p.status)];
+  }
 }
 
 FetchCore::~FetchCore() {
@@ -130,7 +146,7 @@ void FetchCore::lost(Leader& l, const std::string& why) {
   run_.note_error(why);
   // The partitions may have moved: look them up again before the reconnect.
   for (CorePartition* p : l.partitions) {
-    if (p->status == CorePartition::Status::fetching) p->status = CorePartition::Status::needs_leader;
+    if (p->status == CorePartition::Status::fetching) set_status(*p, CorePartition::Status::needs_leader);
   }
 }
 
@@ -143,12 +159,7 @@ void FetchCore::connect(Leader& l) {
     l.channel->close();
     ++counters_.reconnects;
   }
-  BrokerChannelOptions options;
-  options.client_id = run_.config.client_id;
-  options.connect_timeout = milliseconds(run_.config.socket_connection_setup_timeout_ms);
-  options.request_timeout = milliseconds(run_.config.request_timeout_ms);
-  options.security = run_.config.security;
-  l.channel = std::make_unique<BrokerChannel>(*reactor_, l.endpoint, options);
+  l.channel = std::make_unique<BrokerChannel>(*reactor_, l.endpoint, channel_options(run_.config));
   if (ChannelStatus st = l.channel->connect(); !st.ok()) {
     lost(l, st.message);
     l.channel.reset();
@@ -201,7 +212,7 @@ bool FetchCore::send_fetch(Leader& l) {
   for (CorePartition* p : l.partitions) {
     if (p->status != CorePartition::Status::fetching) continue;
     if (p->position >= p->end) {
-      p->status = CorePartition::Status::done;
+      set_status(*p, CorePartition::Status::done);
       if (p->in_session) l.forgotten.push_back(p);
       p->in_session = false;
       continue;
@@ -324,9 +335,9 @@ void FetchCore::handle_response(Leader& l, std::span<const uint8_t> frame) {
       if (pd.error_code != 0) {
         p.in_session = false;
         if (pd.error_code == int16_t(ErrorCode::OFFSET_OUT_OF_RANGE)) {
-          p.status = CorePartition::Status::needs_reset;
+          set_status(p, CorePartition::Status::needs_reset);
         } else if (wants_new_leader(pd.error_code)) {
-          p.status = CorePartition::Status::needs_leader;
+          set_status(p, CorePartition::Status::needs_leader);
           metadata_due_ = std::min(metadata_due_, ConsumerClock::now());
         } else {
           fail_partition(p, ConsumeErrorKind::partition_failed,
@@ -391,8 +402,7 @@ void FetchCore::refresh_leaders() {
   const auto now = ConsumerClock::now();
   metadata_due_ = now + milliseconds(std::max<int64_t>(config.retry_backoff_ms, 1));
   if (!admin_) {
-    AdminOptions options{config.client_id, config.backend, milliseconds(config.request_timeout_ms), config.security};
-    admin_ = std::make_unique<AdminClient>(run_.bootstrap, options);
+    admin_ = std::make_unique<AdminClient>(run_.bootstrap, admin_options(config));
   }
   std::vector<uint32_t> topics;
   for (const CorePartition& p : partitions_) {
@@ -423,7 +433,7 @@ void FetchCore::refresh_leaders() {
           move_to(p, pd.leader);
         }
         p.leader_epoch = pd.leader_epoch;
-        p.status = CorePartition::Status::fetching;
+        set_status(p, CorePartition::Status::fetching);
       }
     }
   }
@@ -455,12 +465,12 @@ void FetchCore::reset_offsets() {
     ++counters_.offset_resets;
     p.position = offsets[p.partition];
     p.last_fetched_epoch = -1;
-    p.status = p.position >= p.end ? CorePartition::Status::done : CorePartition::Status::fetching;
+    set_status(p, p.position >= p.end ? CorePartition::Status::done : CorePartition::Status::fetching);
   }
 }
 
 void FetchCore::fail_partition(CorePartition& p, ConsumeErrorKind kind, std::string message) {
-  p.status = CorePartition::Status::failed;
+  set_status(p, CorePartition::Status::failed);
   ConsumeError e;
   e.kind = kind;
   e.topic = run_.topics[p.topic].name;
@@ -471,11 +481,14 @@ void FetchCore::fail_partition(CorePartition& p, ConsumeErrorKind kind, std::str
   handler_->on_error(e);
 }
 
+void FetchCore::set_status(CorePartition& p, CorePartition::Status status) {
+  --status_counts_[size_t(p.status)];
+  ++status_counts_[size_t(status)];
+  p.status = status;
+}
+
 bool FetchCore::finished() const {
-  for (const CorePartition& p : partitions_) {
-    if (p.status != CorePartition::Status::done && p.status != CorePartition::Status::failed) return false;
-  }
-  return true;
+  return count(CorePartition::Status::done) + count(CorePartition::Status::failed) == partitions_.size();
 }
 
 void FetchCore::check_timeouts(ConsumerClock::time_point now) {
@@ -507,8 +520,8 @@ std::string FetchCore::run(ConsumerHandler& handler) {
     const int32_t node = p.leader;
     p.leader = -1;
     if (node >= 0) move_to(p, node);
-    else p.status = CorePartition::Status::needs_leader;
-    if (p.position >= p.end) p.status = CorePartition::Status::done;
+    else set_status(p, CorePartition::Status::needs_leader);
+    if (p.position >= p.end) set_status(p, CorePartition::Status::done);
   }
   last_success_ = ConsumerClock::now();
   metadata_due_ = ConsumerClock::now();
@@ -516,13 +529,8 @@ std::string FetchCore::run(ConsumerHandler& handler) {
   std::string failure;
   while (!run_.stop.load(std::memory_order_relaxed) && !budget_spent_ && !finished()) {
     auto now = ConsumerClock::now();
-    bool leaders_wanted = false, resets_wanted = false;
-    for (const CorePartition& p : partitions_) {
-      leaders_wanted = leaders_wanted || p.status == CorePartition::Status::needs_leader;
-      resets_wanted = resets_wanted || p.status == CorePartition::Status::needs_reset;
-    }
-    if (leaders_wanted && now >= metadata_due_) refresh_leaders();
-    if (resets_wanted) reset_offsets();
+    if (count(CorePartition::Status::needs_leader) && now >= metadata_due_) refresh_leaders();
+    if (count(CorePartition::Status::needs_reset)) reset_offsets();
 
     for (auto& [key, lp] : leaders_) {
       Leader& l = *lp;
@@ -563,9 +571,7 @@ std::string FetchCore::run(ConsumerHandler& handler) {
     if (l->channel) l->channel->set_listener(nullptr);
   }
   // A core whose every partition stopped with an error has failed (the handler heard why).
-  if (failure.empty() && !partitions_.empty() &&
-      std::all_of(partitions_.begin(), partitions_.end(),
-                  [](const CorePartition& p) { return p.status == CorePartition::Status::failed; })) {
+  if (failure.empty() && !partitions_.empty() && count(CorePartition::Status::failed) == partitions_.size()) {
     std::lock_guard lock(run_.error_mutex);
     failure = run_.last_error.empty() ? "every partition of core " + std::to_string(index_) + " stopped with an error"
                                       : run_.last_error;

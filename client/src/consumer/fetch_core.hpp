@@ -8,6 +8,7 @@
 // renewal, metadata after a leader change (its own AdminClient), ListOffsets for
 // auto.offset.reset.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -28,6 +29,10 @@
 namespace rawkafka::client::detail {
 
 using ConsumerClock = std::chrono::steady_clock;
+
+// How the consumer's channels to brokers, and its admin client, are set up from its config.
+BrokerChannelOptions channel_options(const ConsumerConfig& config);
+AdminOptions admin_options(const ConsumerConfig& config);
 
 struct ConsumerTopic {
   std::string name;
@@ -133,6 +138,10 @@ class FetchCore final : BrokerChannel::Listener {
   void move_to(CorePartition& p, int32_t node);
   // The one way a partition stops for good: marked, the error noted and handed to the handler.
   void fail_partition(CorePartition& p, ConsumeErrorKind kind, std::string message);
+  // Every change of a partition's status goes here, so the loop knows what is wanted from the
+  // counts instead of walking every partition on each turn.
+  void set_status(CorePartition& p, CorePartition::Status status);
+  size_t count(CorePartition::Status status) const { return status_counts_[size_t(status)]; }
   bool finished() const;
   void check_timeouts(ConsumerClock::time_point now);
 
@@ -140,6 +149,7 @@ class FetchCore final : BrokerChannel::Listener {
   ConsumerRun& run_;
   CoreCounters& counters_;
   std::vector<CorePartition> partitions_;
+  std::array<size_t, 5> status_counts_{};  // partitions in each CorePartition::Status
   std::unordered_map<uint64_t, CorePartition*> by_key_;  // topic << 32 | partition
   std::map<int32_t, io::Endpoint> brokers_;
   std::map<int64_t, std::unique_ptr<Leader>> leaders_;  // by leader_key
