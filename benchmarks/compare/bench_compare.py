@@ -149,13 +149,7 @@ class Bench:
 
     def broker_pid(self):
         """The local broker's pid (from scripts/kafka-local's pid file), None for another broker."""
-        if not self.args.broker_pid_file:
-            return None
-        try:
-            with open(self.args.broker_pid_file) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
+        return clients_mod.read_pid(self.args.broker_pid_file)
 
     def log_path(self, *parts):
         return os.path.join(self.logs, "-".join(str(p) for p in parts) + ".log")

@@ -200,32 +200,53 @@ class JavaClient:
         }
 
 
-def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s, throughput=-1,
-               broker_pid=None):
-    """One run; besides the client's CPU, the broker's (when its pid is known) and the whole
-    machine's, so that a run limited by the broker or by other work on the machine shows it."""
-    argv = client.command(bootstrap, topic, scenario, payload_file, throughput)
+def read_pid(path):
+    """The pid in a pid file (scripts/kafka-local's), None without a file or a readable pid."""
+    if not path:
+        return None
+    try:
+        with open(path) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def measured_run(name, argv, env, log_path, timeout_s, broker_pid=None):
+    """Runs one client: its output, and what the run cost (a function of the record count giving
+    the figures): the client's CPU from outside, the broker's (when its pid is known) and how busy
+    the whole machine was, so that a run limited by the broker or by other work on the machine
+    shows it. A non-zero exit raises RunFailed with the log's tail."""
     load = os.getloadavg()[0]
     broker0, busy0 = process_cpu_s(broker_pid), machine_busy_s()
-    code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s, env=client.env)
+    code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s, env=env)
     broker1, busy1 = process_cpu_s(broker_pid), machine_busy_s()
     if code != 0:
         tail = "\n".join(output.splitlines()[-5:])
-        raise RunFailed(f"{client.name} exited with {code} (log: {log_path}):\n{tail}")
+        raise RunFailed(f"{name} exited with {code} (log: {log_path}):\n{tail}")
+
+    def costs(records):
+        records = max(records, 1)
+        busy = busy1 - busy0
+        out = {"cpu_s": cpu_s, "wall_s": wall_s, "cpu_ns_per_record": cpu_s * 1e9 / records,
+               "loadavg_1m_before": load,
+               "machine_busy_fraction": busy / ((os.cpu_count() or 1) * wall_s) if wall_s > 0 else None}
+        if broker0 is not None and broker1 is not None:
+            out["broker_cpu_s"] = broker1 - broker0
+            out["broker_cpu_ns_per_record"] = (broker1 - broker0) * 1e9 / records
+            # What else ran meanwhile (another job on the machine), in CPU seconds.
+            out["other_cpu_s"] = max(0.0, busy - cpu_s - (broker1 - broker0))
+        return out
+    return output, costs
+
+
+def run_client(client, bootstrap, topic, scenario, payload_file, log_path, timeout_s, throughput=-1,
+               broker_pid=None):
+    """One producer run, with what it cost (measured_run)."""
+    argv = client.command(bootstrap, topic, scenario, payload_file, throughput)
+    output, costs = measured_run(client.name, argv, client.env, log_path, timeout_s, broker_pid)
     result = client.parse(output)
     if result["records_sent"] != scenario["records"]:
         raise RunFailed(f"{client.name} sent {result['records_sent']} of {scenario['records']} records")
-    result["cpu_s"] = cpu_s
-    result["wall_s"] = wall_s
-    result["cpu_ns_per_record"] = cpu_s * 1e9 / max(result["records_sent"], 1)
-    result["loadavg_1m_before"] = load
-    records = max(result["records_sent"], 1)
-    busy = busy1 - busy0
-    result["machine_busy_fraction"] = busy / ((os.cpu_count() or 1) * wall_s) if wall_s > 0 else None
-    if broker0 is not None and broker1 is not None:
-        result["broker_cpu_s"] = broker1 - broker0
-        result["broker_cpu_ns_per_record"] = (broker1 - broker0) * 1e9 / records
-        # What else ran meanwhile (another job on the machine), in CPU seconds.
-        result["other_cpu_s"] = max(0.0, busy - cpu_s - (broker1 - broker0))
+    result.update(costs(result["records_sent"]))
     result["command"] = argv
     return result

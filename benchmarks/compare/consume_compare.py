@@ -17,7 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import consume_report  # noqa: E402
 import consumers  # noqa: E402
 from bench_compare import executable, git_version, log, machine_info  # noqa: E402
-from clients import RunFailed, last_json_object, run_measured  # noqa: E402
+from clients import RunFailed, last_json_object, read_pid, run_measured  # noqa: E402
 
 PARTITIONS = 8
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -98,13 +98,8 @@ class ConsumeBench:
     # ---- helpers ------------------------------------------------------------------------
 
     def broker_pid(self):
-        if not self.args.broker_pid_file:
-            return None
-        try:
-            with open(self.args.broker_pid_file) as f:
-                return int(f.read().strip())
-        except (OSError, ValueError):
-            return None
+        """The local broker's pid (from scripts/kafka-local's pid file), None for another broker."""
+        return read_pid(self.args.broker_pid_file)
 
     def log_path(self, *parts):
         return os.path.join(self.logs, "-".join(str(p) for p in parts) + ".log")

@@ -12,7 +12,7 @@ import os
 import re
 import subprocess
 
-from clients import RunFailed, last_json_object, machine_busy_s, process_cpu_s, run_measured
+from clients import RunFailed, last_json_object, measured_run
 
 # Stop a run when no record came for this long: the topic holds exactly N records, so a client
 # that stalls this long has failed, not finished.
@@ -150,27 +150,13 @@ class JavaConsumer:
 
 def run_consumer(client, bootstrap, topic, records, log_path, timeout_s, run_tag, broker_pid=None,
                  exact=True):
-    """One run: the client's figures, its CPU from outside, the broker's CPU (when its pid is
-    known) and how busy the whole machine was, so that a broker-bound run shows as one.
-    exact=False: reading more than asked is fine (Java's tool counts whole polls of 500)."""
+    """One consumer run, with what it cost (clients.measured_run). exact=False: reading more than
+    asked is fine (Java's tool counts whole polls of 500)."""
     argv = client.command(bootstrap, topic, records, run_tag)
-    load = os.getloadavg()[0]
-    broker0, busy0 = process_cpu_s(broker_pid), machine_busy_s()
-    code, output, cpu_s, wall_s = run_measured(argv, log_path, timeout_s, env=client.env)
-    broker1, busy1 = process_cpu_s(broker_pid), machine_busy_s()
-    if code != 0:
-        tail = "\n".join(output.splitlines()[-5:])
-        raise RunFailed(f"{client.name} exited with {code} (log: {log_path}):\n{tail}")
+    output, costs = measured_run(client.name, argv, client.env, log_path, timeout_s, broker_pid)
     result = client.parse(output)
     if result["records"] < records or (exact and result["records"] != records):
         raise RunFailed(f"{client.name} read {result['records']} of the topic's {records} records")
-    n = max(result["records"], 1)
-    result.update(cpu_s=cpu_s, wall_s=wall_s, cpu_ns_per_record=cpu_s * 1e9 / n,
-                  loadavg_1m_before=load, command=argv)
-    busy = busy1 - busy0
-    result["machine_busy_fraction"] = busy / ((os.cpu_count() or 1) * wall_s) if wall_s > 0 else None
-    if broker0 is not None and broker1 is not None:
-        result["broker_cpu_s"] = broker1 - broker0
-        result["broker_cpu_ns_per_record"] = (broker1 - broker0) * 1e9 / n
-        result["other_cpu_s"] = max(0.0, busy - cpu_s - (broker1 - broker0))
+    result.update(costs(result["records"]))
+    result["command"] = argv
     return result
